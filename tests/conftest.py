@@ -1,0 +1,110 @@
+"""Shared fixtures: the template location and a throwaway PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import ROOT, free_port
+
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-copie renders the template named by --template; ours is the repo root.
+    if getattr(config.option, "template", ".") == ".":
+        config.option.template = str(ROOT)
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}")):
+        return str(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server on 127.0.0.1, as a base URL without a database name.
+
+    Uses STACKPICK_TEST_POSTGRES_URL when .ci/run (or a developer) started one; otherwise
+    starts a throwaway cluster for this test session (one per xdist worker). Skips with
+    the reason when no server can be had: never fakes one.
+    """
+    given = os.environ.get("STACKPICK_TEST_POSTGRES_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    data = tmp_path_factory.mktemp("pgdata")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root.
+        runuser = shutil.which("runuser")
+        if not runuser:
+            pytest.skip("running as root without runuser: cannot start PostgreSQL")
+        as_user = [runuser, "-u", "postgres", "--"]
+        shutil.chown(data, "postgres")
+        data.chmod(0o700)
+        for parent in data.parents:
+            if parent == Path("/"):
+                break
+            parent.chmod(parent.stat().st_mode | 0o011)
+    port = free_port()
+    subprocess.run(
+        [*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_user,
+            pg_ctl,
+            "-D",
+            str(data),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {data}",
+            "-l",
+            str(data / "server.log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on the test server; its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    for attempt in range(50):
+        try:
+            with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            break
+        except psycopg.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
