@@ -1,0 +1,5 @@
+"""`python -m stackpick` runs the CLI."""
+
+from stackpick.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""Gathering the answers: answers file, --data, a team preset and (maybe) the user.
+
+Precedence: pin > --data > --answers > preset defaults > the template's defaults.
+Returns the full, validated answers and the recommendation computed from them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackpick import __version__
+from stackpick.engine import Recommendation, recommend
+from stackpick.errors import StackpickError
+from stackpick.files import read_yaml_mapping
+from stackpick.presets import Preset, load_preset
+from stackpick.questions import Ask, Questionnaire
+
+PRESET_ENV = "STACKPICK_PRESET"
+
+# Computed by copier.yml itself (from the same rules file); never passed as data.
+HIDDEN_FOR_COPIER = ("rules_data",)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user gave on the command line."""
+
+    answers_file: Path | None = None
+    data: Sequence[str] = ()
+    preset_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answers: dict[str, Any]
+    recommendation: Recommendation
+    preset: Preset | None
+
+
+def parse_data(pairs: Sequence[str]) -> dict[str, str]:
+    """`KEY=VALUE` strings from --data; a pair without '=' is refused."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise StackpickError(f"--data {pair!r}: expected KEY=VALUE")
+        data[key.strip()] = value
+    return data
+
+
+def preset_path(given: Path | None) -> Path | None:
+    """--preset, else $STACKPICK_PRESET, else none."""
+    if given is not None:
+        return given
+    env = os.environ.get(PRESET_ENV, "").strip()
+    return Path(env) if env else None
+
+
+def gather(
+    questions: Questionnaire,
+    request: Request,
+    *,
+    ask: Ask | None = None,
+    require_complete: bool = False,
+    with_secret: bool = False,
+) -> Outcome:
+    """Merge every source of answers, ask what is left (when `ask`), and recommend."""
+    origins: dict[str, str] = {}
+    fixed: dict[str, Any] = {}
+    if request.answers_file is not None:
+        from_file = read_yaml_mapping(request.answers_file, "answers")
+        # A .copier-answers.yml carries _src_path/_commit too: those are not answers.
+        from_file = {k: v for k, v in from_file.items() if not str(k).startswith("_")}
+        questions.check_keys(from_file, f"answers file {request.answers_file}")
+        fixed.update(from_file)
+        origins.update(dict.fromkeys(from_file, f"answers file {request.answers_file}"))
+    data = parse_data(request.data)
+    questions.check_keys(data, "--data")
+    fixed.update(data)
+    origins.update(dict.fromkeys(data, "--data"))
+
+    path = preset_path(request.preset_file)
+    preset = load_preset(path, questions) if path else None
+    defaults: dict[str, Any] = {}
+    if preset:
+        preset.check_against_pins(
+            {
+                k: questions.cast(questions.questions[k], v, origins[k])
+                for k, v in fixed.items()
+            },
+            origins,
+        )
+        fixed.update(preset.pin)
+        origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
+        defaults = dict(preset.defaults)
+
+    if require_complete and ask is None:
+        absent = questions.missing(fixed, defaults)
+        if absent:
+            raise StackpickError(
+                "no terminal to ask on, and these answers are missing: "
+                f"{', '.join(absent)} (give them with --answers/--data, "
+                "or pass --defaults)"
+            )
+
+    pinned = preset.pin.get("framework") if preset else None
+    pinned_by = f"preset: {preset.name}" if preset else None
+
+    def recommendation(context: dict[str, Any]) -> dict[str, Any]:
+        return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
+
+    computed = {"rules_data": lambda context: None, "recommendation": recommendation}
+    fixed.setdefault("stackpick_version", __version__)
+    if preset:
+        fixed.setdefault("preset_name", preset.name)
+    if with_secret:
+        fixed["secret_key"] = secrets.token_urlsafe(50)
+
+    answers = questions.resolve(
+        fixed,
+        defaults,
+        ask=ask,
+        computed=computed,
+        check=preset.refusal if preset else None,
+        origins=origins,
+    )
+    final = recommend(
+        answers,
+        override=answers["framework"],
+        overridden_by=pinned_by if pinned else "user",
+    )
+    answers["recommendation"] = final.to_dict()
+    for key in HIDDEN_FOR_COPIER:
+        answers.pop(key, None)
+    return Outcome(answers=answers, recommendation=final, preset=preset)

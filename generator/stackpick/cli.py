@@ -1,0 +1,264 @@
+"""The `stackpick` command line: argument parsing and exit codes only.
+
+Exit codes: 0 done; 2 bad input or usage (one line on stderr, no traceback); 130 when
+the user aborts at a prompt; 1 for an unexpected internal error (traceback only with
+--debug). Heavy modules (copier, questionary, rich) are imported only by the commands
+that need them, so `--help` and `recommend` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from stackpick import __version__
+from stackpick.errors import Aborted, StackpickError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise StackpickError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="stackpick",
+        description="Pick Flask or Django for a new web project, explain why, "
+        "and scaffold it with Copier.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"stackpick {__version__}"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
+
+    def answer_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--answers", type=Path, metavar="FILE", help="YAML answers file"
+        )
+        sub.add_argument(
+            "--data",
+            "-d",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="one answer (repeatable); beats --answers",
+        )
+        sub.add_argument(
+            "--preset",
+            type=Path,
+            metavar="FILE",
+            help="team preset YAML (default: $STACKPICK_PRESET)",
+        )
+        sub.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    rec = commands.add_parser(
+        "recommend", help="show which framework the rules pick, and why"
+    )
+    answer_options(rec)
+    rec.add_argument("--json", action="store_true", help="print one JSON object")
+
+    new = commands.add_parser(
+        "new", help="answer the questionnaire and render a project"
+    )
+    new.add_argument("dest", metavar="DEST", help="folder for the new project")
+    answer_options(new)
+    new.add_argument("--defaults", action="store_true", help="never prompt")
+    new.add_argument(
+        "--force",
+        action="store_true",
+        help="render into a non-empty folder (same-named files are replaced)",
+    )
+    new.add_argument("--template", metavar="SRC", help="template path or git URL")
+    new.add_argument(
+        "--vcs-ref", metavar="REF", help="template version (tag or commit)"
+    )
+    new.add_argument(
+        "--no-git", action="store_true", help="no git init, no first commit"
+    )
+    new.add_argument(
+        "--update-source",
+        metavar="URL",
+        help="git URL recorded for `copier update` when rendering from the wheel",
+    )
+
+    rules = commands.add_parser("rules", help="the rule table with its sources")
+    rules.add_argument("--json", action="store_true", help="print JSON")
+    rules.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    upd = commands.add_parser("update", help="apply template changes (copier update)")
+    upd.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    upd.add_argument("--vcs-ref", metavar="REF", help="template version to update to")
+    upd.add_argument("--data", "-d", action="append", default=[], metavar="KEY=VALUE")
+    upd.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except Aborted as error:
+        print(str(error), file=sys.stderr)
+        return error.exit_code
+    except StackpickError as error:
+        print(f"stackpick: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("Aborted; nothing was written.", file=sys.stderr)
+        return 130
+    except SystemExit as error:  # argparse --help / --version
+        return int(error.code or 0)
+    except Exception as error:
+        if debug:
+            raise
+        print(
+            f"stackpick: internal error: {type(error).__name__}: {error} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _questionnaire(template: str | None = None) -> Any:
+    from stackpick.questions import Questionnaire
+    from stackpick.render import bundled_template
+
+    root = bundled_template()
+    if template and "://" not in template and (Path(template) / "copier.yml").is_file():
+        root = Path(template)
+    return Questionnaire(root / "copier.yml")
+
+
+def _request(args: argparse.Namespace) -> Any:
+    from stackpick.answers import Request
+
+    return Request(answers_file=args.answers, data=args.data, preset_file=args.preset)
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from stackpick.answers import gather
+
+    outcome = gather(_questionnaire(), _request(args))
+    if args.json:
+        from stackpick.report import as_json
+
+        print(as_json(outcome.recommendation))
+    else:
+        from stackpick.report import show_recommendation
+
+        show_recommendation(outcome.recommendation)
+    return 0
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from stackpick.answers import gather
+    from stackpick.render import check_destination, render
+    from stackpick.report import show_recommendation
+
+    dest = Path(args.dest)
+    if not args.dest.strip():
+        raise StackpickError("the destination is empty: give a folder name")
+    check_destination(dest.absolute(), args.force)  # fail before asking anything
+    if args.template:
+        from stackpick.render import resolve_template
+
+        resolve_template(args.template)
+    questions = _questionnaire(args.template)
+    ask = None
+    if not args.defaults and _interactive():
+        from stackpick.interview import make_asker
+
+        ask = make_asker(questions, show_recommendation)
+    outcome = gather(
+        questions,
+        _request(args),
+        ask=ask,
+        require_complete=not args.defaults,
+        with_secret=True,
+    )
+    if ask is None:
+        show_recommendation(outcome.recommendation, sys.stderr)
+    result = render(
+        dest,
+        outcome.answers,
+        template=args.template,
+        vcs_ref=args.vcs_ref,
+        force=args.force,
+        git=not args.no_git,
+        update_source=args.update_source,
+    )
+    _print_next_steps(result, outcome.answers)
+    return 0
+
+
+def _print_next_steps(result: Any, answers: dict[str, Any]) -> None:
+    framework = answers["framework"]
+    slug = answers["project_slug"]
+    print(f"Created {answers['project_name']!r} ({framework}) in {result.path}")
+    print(
+        f"  {len(result.files)} files; why this stack: "
+        "docs/decisions/0001-web-framework.md"
+    )
+    for note in result.notes:
+        print(f"  note: {note}")
+    print("Next:")
+    print(f"  cd {result.path}")
+    print("  python -m venv .venv && . .venv/bin/activate")
+    print('  pip install -e ".[dev]"')
+    if framework == "django":
+        print("  python manage.py migrate")
+        print("  python manage.py createsuperuser")
+        print("  python manage.py runserver")
+    else:
+        if answers.get("data") != "document":
+            print(f"  flask --app {slug} db upgrade")
+        print(f"  flask --app {slug} run --debug")
+    print("  pytest")
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from stackpick.rules import load_rules
+
+    ruleset = load_rules()
+    if args.json:
+        import json
+
+        from stackpick.report import rules_as_dict
+
+        print(json.dumps(rules_as_dict(ruleset), indent=2))
+    else:
+        from stackpick.report import show_rules
+
+        show_rules(ruleset)
+    return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from stackpick.update import update_project
+
+    summary = update_project(Path(args.path), vcs_ref=args.vcs_ref, data=args.data)
+    print(summary)
+    return 0
+
+
+COMMANDS = {
+    "recommend": cmd_recommend,
+    "new": cmd_new,
+    "rules": cmd_rules,
+    "update": cmd_update,
+}

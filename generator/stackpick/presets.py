@@ -1,0 +1,108 @@
+"""Team presets: one YAML file that makes every new repo follow the house standard.
+
+```yaml
+name: Platform team standard   # shown in output and recorded in the project
+pin:        # answers forced; not asked; beat the rules' pick
+  framework: django
+defaults:   # pre-filled answers; still asked interactively
+  team_size: 6
+forbid:     # values refused, with the team's reason
+  database:
+    sqlite: Production parity - use PostgreSQL.
+```
+Precedence: pin > --data > --answers > preset defaults > built-in defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stackpick.errors import StackpickError
+from stackpick.files import read_yaml_mapping
+from stackpick.questions import Questionnaire
+
+PRESET_KEYS = ("name", "pin", "defaults", "forbid")
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    pin: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    forbid: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    def refusal(self, key: str, value: Any) -> str | None:
+        """The team's reason when `value` is forbidden for `key`, else None."""
+        reasons = self.forbid.get(key, {})
+        if value in reasons:
+            return (
+                f"preset '{self.name}' forbids {key}={_show(value)}: {reasons[value]}"
+            )
+        return None
+
+    def check_against_pins(
+        self, given: Mapping[str, Any], origin_of: Mapping[str, str]
+    ):
+        """Refuse an answer that contradicts a pin (the team decided that one)."""
+        for key, pinned in self.pin.items():
+            if key in given and given[key] != pinned:
+                raise StackpickError(
+                    f"{origin_of.get(key, 'answers')}: {key}={_show(given[key])} "
+                    f"contradicts preset '{self.name}', "
+                    f"which pins {key}={_show(pinned)}"
+                )
+
+
+def _show(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def load_preset(path: Path, questions: Questionnaire) -> Preset:
+    """Read and validate a preset file; every problem names the file and the key."""
+    origin = f"preset {path}"
+    data = read_yaml_mapping(path, "preset")
+    for key in data:
+        if key not in PRESET_KEYS:
+            close = difflib.get_close_matches(str(key), PRESET_KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise StackpickError(f"{origin}: unknown key '{key}'{hint}")
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip() or "\n" in name:
+        raise StackpickError(f"{origin}: name must be one line of text")
+
+    def answers(section: str) -> dict[str, Any]:
+        raw = data.get(section) or {}
+        if not isinstance(raw, dict):
+            raise StackpickError(f"{origin}: '{section}' must be a mapping of answers")
+        questions.check_keys(raw, f"{origin}: {section}")
+        return {
+            key: questions.cast(questions.questions[key], value, f"{origin}: {section}")
+            for key, value in raw.items()
+        }
+
+    pin, defaults = answers("pin"), answers("defaults")
+    forbid_raw = data.get("forbid") or {}
+    if not isinstance(forbid_raw, dict):
+        raise StackpickError(f"{origin}: 'forbid' must map keys to {{value: reason}}")
+    questions.check_keys(forbid_raw, f"{origin}: forbid")
+    forbid: dict[str, dict[Any, str]] = {}
+    for key, reasons in forbid_raw.items():
+        if not isinstance(reasons, dict):
+            raise StackpickError(
+                f"{origin}: forbid: {key} must map each refused value to a reason"
+            )
+        question = questions.questions[key]
+        forbid[key] = {
+            questions.cast(question, value, f"{origin}: forbid"): str(reason)
+            for value, reason in reasons.items()
+        }
+    for key, value in pin.items():
+        if value in forbid.get(key, {}):
+            raise StackpickError(
+                f"{origin}: {key}={_show(value)} is both pinned and forbidden"
+            )
+    return Preset(name=name.strip(), pin=pin, defaults=defaults, forbid=forbid)

@@ -1,0 +1,297 @@
+"""The questions, read from the root copier.yml: the one source of the answers schema.
+
+Copier asks these questions when it is used alone; stackpick reads the same file to
+drive its own questionnaire and to validate answers files, presets and `--data`. The
+`when:`, `default:` and `validator:` expressions are Jinja, rendered here the way
+Copier renders them (sandboxed, with the same filters).
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+
+from stackpick.errors import StackpickError
+
+TRUE_WORDS = {"true", "yes", "y", "on", "1"}
+FALSE_WORDS = {"false", "no", "n", "off", "0"}
+
+
+class _CopierYamlLoader(yaml.SafeLoader):
+    """A safe loader that understands copier's `!include` (relative to copier.yml)."""
+
+
+def _include(loader: _CopierYamlLoader, node: yaml.Node) -> list[Any]:
+    base = Path(getattr(loader, "name", ".")).parent
+    target = base / str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    # Copier wraps an included document in a list; mirror it so expressions agree.
+    return [yaml.safe_load(target.read_text(encoding="utf-8"))]
+
+
+_CopierYamlLoader.add_constructor("!include", _include)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of copier.yml."""
+
+    name: str
+    type: str
+    help: str
+    default: Any
+    choices: tuple[tuple[str, Any], ...]
+    when: Any
+    validator: str
+    secret: bool
+
+    @property
+    def hidden(self) -> bool:
+        """Computed, never asked (`when: false` in copier.yml)."""
+        return self.when is False
+
+    @property
+    def derived(self) -> bool:
+        """Its default is computed from earlier answers (a slug, the recommendation)."""
+        return isinstance(self.default, str) and "{{" in self.default
+
+    def choice_values(self) -> list[Any]:
+        return [value for _, value in self.choices]
+
+
+Ask = Callable[[Question, Any, dict[str, Any]], Any]
+Check = Callable[[str, Any], str | None]
+
+
+class Questionnaire:
+    """The questions of a template, with Copier's rendering of their expressions."""
+
+    def __init__(self, copier_yml: Path) -> None:
+        self.path = copier_yml
+        with copier_yml.open(encoding="utf-8") as stream:
+            loader = _CopierYamlLoader(stream)
+            try:
+                config = loader.get_single_data()
+            finally:
+                loader.dispose()
+        self.settings = {k: v for k, v in config.items() if k.startswith("_")}
+        self.questions: dict[str, Question] = {
+            name: _question(name, spec)
+            for name, spec in config.items()
+            if not name.startswith("_")
+        }
+
+    @cached_property
+    def _jinja(self) -> SandboxedEnvironment:
+        return SandboxedEnvironment(
+            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
+        )
+
+    # -- rendering ---------------------------------------------------------------
+    def render(self, expression: Any, context: Mapping[str, Any]) -> Any:
+        """Render a Jinja string against `context`; other values pass through."""
+        if not isinstance(expression, str):
+            return expression
+        return self._jinja.from_string(expression).render(
+            {"_external_data": {"current": {}}, **context}
+        )
+
+    def applies(self, question: Question, context: Mapping[str, Any]) -> bool:
+        """Whether the question is asked, given the answers so far."""
+        if isinstance(question.when, bool):
+            return question.when
+        return self.render(question.when, context).strip().lower() in TRUE_WORDS
+
+    def default(self, question: Question, context: Mapping[str, Any]) -> Any:
+        """The question's own default, rendered and cast."""
+        return self.cast(question, self.render(question.default, context), "default")
+
+    # -- checking ----------------------------------------------------------------
+    def public(self) -> list[Question]:
+        return [q for q in self.questions.values() if not q.hidden]
+
+    def check_keys(self, answers: Mapping[str, Any], origin: str) -> None:
+        """Refuse keys that are not questions, suggesting the closest one."""
+        known = [q.name for q in self.public()]
+        for key in answers:
+            if key in self.questions and not self.questions[key].secret:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise StackpickError(f"{origin}: unknown key '{key}'{hint}")
+
+    def cast(self, question: Question, raw: Any, origin: str) -> Any:
+        """Convert `raw` to the question's type; a string from --data is parsed."""
+        name, kind = question.name, question.type
+        where = f"{origin}: {name}"
+        if kind == "bool":
+            if isinstance(raw, bool):
+                value: Any = raw
+            elif (
+                isinstance(raw, str) and raw.strip().lower() in TRUE_WORDS | FALSE_WORDS
+            ):
+                value = raw.strip().lower() in TRUE_WORDS
+            else:
+                raise StackpickError(f"{where} must be true or false, not {raw!r}")
+        elif kind == "int":
+            if isinstance(raw, bool) or not isinstance(raw, int | str):
+                raise StackpickError(f"{where} must be a whole number, not {raw!r}")
+            try:
+                value = int(raw)
+            except ValueError:
+                raise StackpickError(
+                    f"{where} must be a whole number, not {raw!r}"
+                ) from None
+        elif kind in {"yaml", "json"}:
+            value = yaml.safe_load(raw) if isinstance(raw, str) else raw
+        else:
+            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+                raise StackpickError(f"{where} must be text, not {raw!r}")
+            value = str(raw)
+        if question.choices and value not in question.choice_values():
+            allowed = ", ".join(str(v) for v in question.choice_values())
+            close = difflib.get_close_matches(
+                str(value), map(str, question.choice_values()), 1
+            )
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise StackpickError(f"{where}: {value!r} is not one of: {allowed}{hint}")
+        return value
+
+    def problem(
+        self, question: Question, value: Any, context: Mapping[str, Any]
+    ) -> str:
+        """The validator's message for `value` ('' when it is fine)."""
+        if question.name == "project_slug":
+            extra = _slug_problem(str(value))
+            if extra:
+                return extra
+        if not question.validator:
+            return ""
+        return " ".join(
+            self.render(question.validator, {**context, question.name: value}).split()
+        )
+
+    def validate(
+        self, question: Question, value: Any, context: Mapping[str, Any], origin: str
+    ) -> None:
+        message = self.problem(question, value, context)
+        if message:
+            raise StackpickError(f"{origin}: {question.name}: {message}")
+
+    # -- resolving ---------------------------------------------------------------
+    def resolve(
+        self,
+        fixed: Mapping[str, Any],
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        ask: Ask | None = None,
+        computed: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
+        check: Check | None = None,
+        origins: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Walk the questions in order and return every answer.
+
+        `fixed` answers are taken as given (never asked); `defaults` replace the
+        template's defaults; `ask` (interactive) is called for the rest that apply;
+        `computed` supplies hidden values (the rules, the recommendation); `check` is
+        an extra veto (a preset's forbid list). Values are cast and validated.
+        """
+        defaults = defaults or {}
+        computed = computed or {}
+        origins = origins or {}
+        context: dict[str, Any] = {}
+        for question in self.questions.values():
+            name = question.name
+            if name in computed:
+                context[name] = computed[name](context)
+                continue
+            if question.hidden or question.secret:
+                raw = fixed.get(name, defaults.get(name, question.default))
+                context[name] = self.render(raw, context) if name not in fixed else raw
+                continue
+            origin = origins.get(name, "answers")
+            if name in defaults:
+                default = self.cast(
+                    question, defaults[name], origins.get(name, "preset")
+                )
+            else:
+                default = self.default(question, context)
+            applies = self.applies(question, context)
+            if name in fixed:
+                value = self.cast(question, fixed[name], origin)
+            elif ask is not None and applies:
+                value = ask(question, default, context)
+            else:
+                value = default
+            if applies or name in fixed:
+                self.validate(question, value, context, origin)
+                veto = check(name, value) if check else None
+                if veto:
+                    raise StackpickError(veto)
+            context[name] = value
+        return context
+
+    def missing(
+        self, fixed: Mapping[str, Any], defaults: Mapping[str, Any]
+    ) -> list[str]:
+        """Questions that would be asked but have no answer (for non-interactive use).
+
+        Derived defaults (the slug, the framework) count as answered: deriving them
+        is the point.
+        """
+        absent: list[str] = []
+
+        def note(question: Question, default: Any, context: dict[str, Any]) -> Any:
+            if not question.derived and question.name not in defaults:
+                absent.append(question.name)
+            return default
+
+        self.resolve(fixed, defaults, ask=note, computed=_no_computation(self))
+        return absent
+
+
+def _no_computation(questionnaire: Questionnaire) -> dict[str, Callable[..., Any]]:
+    # `missing` only walks the conditions; hidden values are irrelevant to it.
+    return {
+        q.name: (lambda ctx: None) for q in questionnaire.questions.values() if q.hidden
+    }
+
+
+def _question(name: str, spec: Any) -> Question:
+    if not isinstance(spec, dict):
+        spec = {"default": spec}
+    choices = spec.get("choices") or ()
+    if isinstance(choices, dict):
+        pairs = tuple((str(label), value) for label, value in choices.items())
+    else:
+        pairs = tuple((str(value), value) for value in choices)
+    kind = spec.get("type") or (
+        "bool" if isinstance(spec.get("default"), bool) else "str"
+    )
+    return Question(
+        name=name,
+        type=kind,
+        help=str(spec.get("help") or name),
+        default=spec.get("default"),
+        choices=pairs,
+        when=spec.get("when", True),
+        validator=str(spec.get("validator") or ""),
+        secret=bool(spec.get("secret", False)),
+    )
+
+
+def _slug_problem(slug: str) -> str:
+    """Checks Jinja cannot make: the running Python's keywords and stdlib names."""
+    if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
+        return f"'{slug}' is a Python keyword."
+    if slug in sys.stdlib_module_names:
+        return f"'{slug}' is a standard-library module name."
+    return ""
