@@ -99,15 +99,6 @@ def gather(
         origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
         defaults = dict(preset.defaults)
 
-    if require_complete and ask is None:
-        absent = questions.missing(fixed, defaults)
-        if absent:
-            raise StackpickError(
-                "no terminal to ask on, and these answers are missing: "
-                f"{', '.join(absent)} (give them with --answers/--data, "
-                "or pass --defaults)"
-            )
-
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
 
@@ -115,6 +106,15 @@ def gather(
         return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
 
     computed = {"rules_data": lambda context: None, "recommendation": recommendation}
+    if require_complete and ask is None:
+        absent = questions.missing(fixed, defaults, computed)
+        if absent:
+            raise StackpickError(
+                "no terminal to ask on, and these answers are missing: "
+                f"{', '.join(absent)} (give them with --answers/--data, "
+                "or pass --defaults)"
+            )
+
     fixed.setdefault("stackpick_version", __version__)
     if preset:
         fixed.setdefault("preset_name", preset.name)

@@ -240,7 +240,10 @@ class Questionnaire:
         return context
 
     def missing(
-        self, fixed: Mapping[str, Any], defaults: Mapping[str, Any]
+        self,
+        fixed: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        computed: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
     ) -> list[str]:
         """Questions that would be asked but have no answer (for non-interactive use).
 
@@ -254,15 +257,8 @@ class Questionnaire:
                 absent.append(question.name)
             return default
 
-        self.resolve(fixed, defaults, ask=note, computed=_no_computation(self))
+        self.resolve(fixed, defaults, ask=note, computed=computed)
         return absent
-
-
-def _no_computation(questionnaire: Questionnaire) -> dict[str, Callable[..., Any]]:
-    # `missing` only walks the conditions; hidden values are irrelevant to it.
-    return {
-        q.name: (lambda ctx: None) for q in questionnaire.questions.values() if q.hidden
-    }
 
 
 def _question(name: str, spec: Any) -> Question:

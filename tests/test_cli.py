@@ -1,0 +1,172 @@
+"""The CLI in-process and as a subprocess: exit codes, --json schema, non-TTY use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stackpick.cli import main
+from stackpick.rules import load_rules
+
+
+def cli(*args: str, cwd: Path | None = None, env: dict | None = None):
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "stackpick", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_recommend_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["recommend", "--json", "-d", "kind=ml_service"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {
+        "framework",
+        "scores",
+        "margin",
+        "close_call",
+        "reasons",
+        "notes",
+        "extensions",
+        "rules_framework",
+    } <= set(data)
+    assert set(data["scores"]) == {"flask", "django"}
+    assert data["framework"] in ("flask", "django")
+    for reason in data["reasons"]:
+        assert set(reason) >= {"rule", "framework", "points", "sources", "why"}
+    assert "consider_fastapi" in {n["id"] for n in data["notes"]}
+    assert data["margin"] == abs(data["scores"]["flask"] - data["scores"]["django"])
+
+
+def test_recommend_subprocess_prints_exactly_one_json_object() -> None:
+    proc = cli("recommend", "--json", "-d", "data=document", "-d", "needs_auth=no")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)  # the whole stdout is one object
+    assert data["framework"] == "flask"
+
+
+def test_recommend_human_output_names_reasons_and_sources() -> None:
+    proc = cli("recommend", "-d", "size=large", "-d", "team_size=8")
+    assert proc.returncode == 0, proc.stderr
+    assert "Recommendation: Django" in proc.stdout
+    assert "S4" in proc.stdout and "Lycore" in proc.stdout
+    assert "margin" in proc.stdout
+
+
+def test_recommend_reads_an_answers_file(tmp_path: Path, capsys) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        yaml.safe_dump({"kind": "microservice", "needs_auth": False, "html_pages": False})
+    )
+    assert main(["recommend", "--json", "--answers", str(answers)]) == 0
+    assert json.loads(capsys.readouterr().out)["framework"] == "flask"
+
+
+def test_data_beats_answers_file(tmp_path: Path, capsys) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("size: large\nteam_size: 9\n")
+    assert main(["recommend", "--json", "--answers", str(answers), "-d", "size=small"]) == 0
+    rules = {r["rule"] for r in json.loads(capsys.readouterr().out)["reasons"]}
+    assert "small_project" in rules and "large_project" not in rules
+
+
+def test_rules_json_lists_every_rule_with_sources(capsys) -> None:
+    assert main(["rules", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["rules"]) == len(load_rules().rules) >= 25
+    assert set(data["sources"]) == {"S1", "S2", "S3", "S4", "S5"}
+
+
+def test_rules_table(capsys) -> None:
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert "large_project" in out and "S5:" in out
+
+
+def test_help_and_version() -> None:
+    assert cli("--help").returncode == 0
+    proc = cli("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("stackpick ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["recommend", "--json"],
+        ["rules"],
+    ],
+)
+def test_fast_commands_do_not_import_copier(args: list[str]) -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from stackpick.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main({args!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('copier', 'questionary', 'plumbum')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "[]"
+
+
+def test_no_terminal_and_missing_answers_fails_at_once(tmp_path: Path) -> None:
+    proc = cli("new", str(tmp_path / "site"))
+    assert proc.returncode == 2
+    assert "missing" in proc.stderr and "kind" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_no_terminal_with_every_answer_needs_no_defaults(tmp_path: Path) -> None:
+    from factors import defaults
+
+    answers = tmp_path / "answers.yml"
+    answers.write_text(yaml.safe_dump({**defaults(), "project_name": "Full"}))
+    proc = cli(
+        "new", str(tmp_path / "full"), "--answers", str(answers), "--no-git",
+        "-d", "framework=flask",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "full" / ".copier-answers.yml").is_file()
+
+
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_new_with_defaults_renders_and_prints_next_steps(
+    tmp_path: Path, framework: str
+) -> None:
+    dest = tmp_path / "my-site"
+    proc = cli("new", str(dest), "--defaults", "-d", f"framework={framework}")
+    assert proc.returncode == 0, proc.stderr
+    assert "Next:" in proc.stdout and f"cd {dest}" in proc.stdout
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert answers["framework"] == framework
+    # The template path is recorded absolute, so `copier update` works later.
+    assert Path(answers["_src_path"]).is_absolute()
+    assert "secret_key" not in answers and "recommendation" not in answers
+    record = (dest / "docs/decisions/0001-web-framework.md").read_text()
+    assert f"We use **{framework.capitalize()}**" in record
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    proc = cli("frobnicate")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") <= 2 and "Traceback" not in proc.stderr
+
+
+def test_no_command_prints_help_and_exits_2() -> None:
+    proc = cli()
+    assert proc.returncode == 2 and "recommend" in proc.stdout
