@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from support import ROOT, free_port
-
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,7 +59,17 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             parent.chmod(parent.stat().st_mode | 0o011)
     port = free_port()
     subprocess.run(
-        [*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        [
+            *as_user,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ],
         check=True,
         capture_output=True,
     )
@@ -98,7 +106,9 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     for attempt in range(50):
         try:
-            with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
+            with psycopg.connect(
+                f"{postgres_server}/postgres", autocommit=True
+            ) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
             break
         except psycopg.OperationalError:

@@ -67,9 +67,11 @@ def wait_for_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode} before answering")
+            raise AssertionError(
+                f"server exited with {proc.returncode} before answering"
+            )
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
+            urllib.request.urlopen(url, timeout=2)
             return
         except urllib.error.HTTPError:
             return
@@ -115,7 +117,9 @@ def gunicorn(
         try:
             wait_for_http(base + probe, proc)
         except AssertionError as error:
-            raise AssertionError(f"{error}\n--- server log ---\n{log.read_text()}") from None
+            raise AssertionError(
+                f"{error}\n--- server log ---\n{log.read_text()}"
+            ) from None
         yield base, proc
     finally:
         if proc.poll() is None:
@@ -129,7 +133,9 @@ def gunicorn(
 
 def worker_rss_kib(master_pid: int) -> int:
     """Resident memory (KiB) of the first child process of a gunicorn master."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    children = (
+        Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    )
     pid = children[0]
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

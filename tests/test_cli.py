@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from stackpick.cli import main
 from stackpick.rules import load_rules
 
@@ -67,7 +66,9 @@ def test_recommend_human_output_names_reasons_and_sources() -> None:
 def test_recommend_reads_an_answers_file(tmp_path: Path, capsys) -> None:
     answers = tmp_path / "answers.yml"
     answers.write_text(
-        yaml.safe_dump({"kind": "microservice", "needs_auth": False, "html_pages": False})
+        yaml.safe_dump(
+            {"kind": "microservice", "needs_auth": False, "html_pages": False}
+        )
     )
     assert main(["recommend", "--json", "--answers", str(answers)]) == 0
     assert json.loads(capsys.readouterr().out)["framework"] == "flask"
@@ -76,7 +77,10 @@ def test_recommend_reads_an_answers_file(tmp_path: Path, capsys) -> None:
 def test_data_beats_answers_file(tmp_path: Path, capsys) -> None:
     answers = tmp_path / "answers.yml"
     answers.write_text("size: large\nteam_size: 9\n")
-    assert main(["recommend", "--json", "--answers", str(answers), "-d", "size=small"]) == 0
+    assert (
+        main(["recommend", "--json", "--answers", str(answers), "-d", "size=small"])
+        == 0
+    )
     rules = {r["rule"] for r in json.loads(capsys.readouterr().out)["reasons"]}
     assert "small_project" in rules and "large_project" not in rules
 
@@ -135,10 +139,17 @@ def test_no_terminal_with_every_answer_needs_no_defaults(tmp_path: Path) -> None
     from factors import defaults
 
     answers = tmp_path / "answers.yml"
-    answers.write_text(yaml.safe_dump({**defaults(), "project_name": "Full"}))
+    answers.write_text(
+        yaml.safe_dump({**defaults(), "project_name": "Full", "description": "Demo."})
+    )
     proc = cli(
-        "new", str(tmp_path / "full"), "--answers", str(answers), "--no-git",
-        "-d", "framework=flask",
+        "new",
+        str(tmp_path / "full"),
+        "--answers",
+        str(answers),
+        "--no-git",
+        "-d",
+        "framework=flask",
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "full" / ".copier-answers.yml").is_file()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from factors import QUESTIONS
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-
-from factors import QUESTIONS
 from stackpick.answers import Request, gather
 from stackpick.errors import Aborted
 from stackpick.interview import make_asker
@@ -53,20 +52,31 @@ def test_accepting_every_default_takes_the_recommendation() -> None:
 
 def test_typed_answers_follow_ups_and_an_override() -> None:
     keys = (
-        CLEAR + "Blog Engine" + ENTER  # project_name
+        CLEAR
+        + "Blog Engine"
+        + ENTER  # project_name
         + ENTER  # project_slug (derived: blog_engine)
         + ENTER  # description
-        + DOWN * 7 + ENTER  # kind: prototype
+        + DOWN * 7
+        + ENTER  # kind: prototype
         + ENTER  # size: small
-        + "\x7f" + "2" + ENTER  # team_size: 2
+        + "\x7f"
+        + "2"
+        + ENTER  # team_size: 2
         + ENTER  # lifetime: long
         + ENTER * 3  # experience, familiar_with, control
         + "n"  # needs_auth: no -> needs_roles is not asked
         + "n"  # needs_admin
-        + DOWN * 2 + ENTER  # data: none -> evolving_schema is not asked
-        + "n" + "n" + "n" + "n" + "n"  # multi_tenant, needs_api, html_pages, ...
+        + DOWN * 2
+        + ENTER  # data: none -> evolving_schema is not asked
+        + "n"
+        + "n"
+        + "n"
+        + "n"
+        + "n"  # multi_tenant, needs_api, html_pages, ...
         + ENTER  # database
-        + DOWN + ENTER  # framework: the other one than recommended
+        + DOWN
+        + ENTER  # framework: the other one than recommended
     )
     outcome, asked, shown = run_interview(keys)
     answers = outcome.answers

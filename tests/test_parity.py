@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 from factors import QUESTIONS, factor_questions, factor_strategy
+from hypothesis import HealthCheck, given, settings
 from stackpick.engine import recommend
 from support import ROOT
 
@@ -91,9 +90,10 @@ def test_copier_framework_default_matches_engine_for_every_kind_size_data(
         answers.update(kind=kind, size=size, data=data)
         got = copier_answers(plain_template, answers, tmp_path / "out")
         copier_view = {key: got["recommendation"][key] for key in COPIER_KEYS}
-        if copier_view != engine_view(answers) or got["framework"] != copier_view[
-            "framework"
-        ]:
+        if (
+            copier_view != engine_view(answers)
+            or got["framework"] != copier_view["framework"]
+        ):
             mismatches.append((answers, copier_view))
     assert not mismatches, mismatches[:2]
 
