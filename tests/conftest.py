@@ -33,7 +33,7 @@ def _pg_bin(name: str) -> str | None:
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PostgreSQL server on 127.0.0.1, as a base URL without a database name.
 
-    Uses STACKPICK_TEST_POSTGRES_URL when .ci/run (or a developer) started one; otherwise
+    Uses STACKPICK_TEST_POSTGRES_URL when .ci/run (or a developer) started one, else
     starts a throwaway cluster for this test session (one per xdist worker). Skips with
     the reason when no server can be had: never fakes one.
     """

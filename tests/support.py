@@ -87,7 +87,7 @@ def gunicorn(
     env: Mapping[str, str] | None = None,
     probe: str = "/",
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Serve `app` with one sync gunicorn worker on 127.0.0.1; yield (base_url, process).
+    """Serve `app` with one sync gunicorn worker on 127.0.0.1; yield (url, process).
 
     The process is gunicorn itself, so it is stopped by its own PID; the control socket
     is off so two servers in parallel do not fight over it.

@@ -171,7 +171,7 @@ def test_override_keeps_the_rules_pick() -> None:
     rec = recommend(defaults(), override="flask", overridden_by="preset: Team")
     assert rec.framework == "flask" and rec.rules_framework == "django"
     assert rec.overridden_by == "preset: Team"
-    assert [e.name for e in rec.extensions][0].startswith("Flask-SQLAlchemy")
+    assert rec.extensions[0].name.startswith("Flask-SQLAlchemy")
     same = recommend(defaults(), override="django", overridden_by="user")
     assert same.overridden_by is None  # agreeing with the rules is no override
 
