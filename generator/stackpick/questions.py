@@ -26,15 +26,19 @@ TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
 
 
-class _CopierYamlLoader(yaml.SafeLoader):
+# libyaml's loader when PyYAML has it: copier.yml and the rules parse ~10x faster.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CopierYamlLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe loader that understands copier's `!include` (relative to copier.yml)."""
 
 
 def _include(loader: _CopierYamlLoader, node: yaml.Node) -> list[Any]:
-    base = Path(getattr(loader, "name", ".")).parent
+    base: Path = loader.base_dir  # type: ignore[attr-defined]
     target = base / str(loader.construct_scalar(node))  # type: ignore[arg-type]
     # Copier wraps an included document in a list; mirror it so expressions agree.
-    return [yaml.safe_load(target.read_text(encoding="utf-8"))]
+    return [yaml.load(target.read_text(encoding="utf-8"), Loader=_SafeLoader)]
 
 
 _CopierYamlLoader.add_constructor("!include", _include)
@@ -78,6 +82,7 @@ class Questionnaire:
         self.path = copier_yml
         with copier_yml.open(encoding="utf-8") as stream:
             loader = _CopierYamlLoader(stream)
+            loader.base_dir = copier_yml.parent  # type: ignore[attr-defined]
             try:
                 config = loader.get_single_data()
             finally:

@@ -78,14 +78,26 @@ def _clause_holds(clause: Clause, answers: dict[str, Any]) -> bool:
 
 
 def raw_rules_text() -> str:
-    """The rules file as shipped in the package."""
-    return files("stackpick").joinpath("rules.yaml").read_text(encoding="utf-8")
+    """The rules file as shipped in the package.
+
+    In a checkout it sits beside this module. In the wheel it travels once, inside
+    the bundled template at the path copier.yml's `!include` names.
+    """
+    package = files("stackpick")
+    for candidate in (
+        package.joinpath("rules.yaml"),
+        package.joinpath("_template", "generator", "stackpick", "rules.yaml"),
+    ):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    raise FileNotFoundError("stackpick's rules.yaml is missing from this installation")
 
 
 @cache
 def load_rules() -> RuleSet:
     """Parse and validate rules.yaml (cached: it is read-only data)."""
-    return parse_rules(yaml.safe_load(raw_rules_text()))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+    return parse_rules(yaml.load(raw_rules_text(), Loader=loader))
 
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
