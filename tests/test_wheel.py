@@ -1,4 +1,4 @@
-"""The wheel carries the whole template: a fresh venv installs it and renders offline."""
+"""The wheel carries the whole template: a fresh venv installs it, renders offline."""
 
 from __future__ import annotations
 
