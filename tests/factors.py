@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
+
 from stackpick.engine import recommend
 from stackpick.questions import Questionnaire
 from support import ROOT

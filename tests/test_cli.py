@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from stackpick.cli import main
 from stackpick.rules import load_rules
 

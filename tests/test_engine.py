@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from factors import defaults, factor_strategy
 from hypothesis import given, settings
+
+from factors import defaults, factor_strategy
 from stackpick.engine import effective_answers, recommend
 from stackpick.rules import holds, load_rules
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from factors import QUESTIONS
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
+
+from factors import QUESTIONS
 from stackpick.answers import Request, gather
 from stackpick.errors import Aborted
 from stackpick.interview import make_asker

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factors import QUESTIONS, factor_questions, factor_strategy
 from hypothesis import HealthCheck, given, settings
+
+from factors import QUESTIONS, factor_questions, factor_strategy
 from stackpick.engine import recommend
 from support import ROOT
 
@@ -62,6 +63,7 @@ def copier_answers(template: Path, data: dict[str, Any], tmp: Path) -> dict[str,
     return worker.answers.combined
 
 
+@pytest.mark.slow
 def test_copier_framework_default_matches_engine_for_every_kind_size_data(
     plain_template: Path, tmp_path: Path
 ) -> None:
