@@ -1,0 +1,243 @@
+"""Generated Django projects, run the way their users and their CI would run them.
+
+Every combination of the options that change files (needs_api x needs_admin x
+database) is rendered once and then checked end to end in one test: lint, system
+checks, migrations, the deployment checklist, bandit, the project's own test suite
+and, for two of them, a real gunicorn server spoken to over HTTP. The PostgreSQL
+combinations run against a real server (the `postgres_database` fixture).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import (
+    BIN,
+    assert_hand_written,
+    assert_ruff_clean,
+    gunicorn,
+    run,
+    worker_rss_kib,
+)
+
+COMBINATIONS = [
+    {"needs_api": api, "needs_admin": admin, "database": database}
+    for api, admin, database in itertools.product(
+        (True, False), (True, False), ("sqlite", "postgresql")
+    )
+]
+# The combinations also served by gunicorn: one per database, both with the API.
+SERVED = [
+    {"needs_api": True, "needs_admin": True, "database": "sqlite"},
+    {"needs_api": True, "needs_admin": False, "database": "postgresql"},
+]
+
+
+def combo_id(combo: Mapping[str, Any]) -> str:
+    api = "api" if combo["needs_api"] else "noapi"
+    admin = "admin" if combo["needs_admin"] else "noadmin"
+    return f"{api}-{admin}-{combo['database']}"
+
+
+def render(copie: Any, **answers: Any) -> Path:
+    """Render a Django project with these answers; its folder."""
+    result = copie.copy(extra_answers={"framework": "django", **answers})
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    return result.project_dir
+
+
+def production_env(database_url: str) -> dict[str, str]:
+    """What a deployment sets: a random 50+ character key, hosts, the database."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+    }
+
+
+def manage(project: Path, *args: str, env: Mapping[str, str]) -> str:
+    """Run manage.py in the project; its output (stdout then stderr)."""
+    proc = run([sys.executable, "manage.py", *args], cwd=project, env=env)
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=combo_id)
+def test_generated_project(
+    copie: Any, request: pytest.FixtureRequest, combo: dict[str, Any]
+) -> None:
+    project = render(copie, **combo)
+
+    # As rendered: looks hand-written and lints clean with the project's own config.
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+    bandit = run([BIN / "bandit", "-q", "-r", ".", "-ll"], cwd=project, check=False)
+    assert bandit.returncode == 0, f"bandit (medium/high):\n{bandit.stdout}"
+
+    if combo["database"] == "postgresql":
+        database_url = request.getfixturevalue("postgres_database")
+    else:
+        database_url = f"sqlite:///{project / 'empty.sqlite3'}"
+    local = {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    local["DATABASE_URL"] = database_url
+
+    assert "no issues" in manage(project, "check", env=local)
+    assert "No changes detected" in manage(
+        project, "makemigrations", "--check", "--dry-run", env=local
+    )
+    migrated = manage(project, "migrate", "--noinput", env=local)
+    assert "Applying accounts.0001_initial... OK" in migrated
+    assert "Applying items.0001_initial... OK" in migrated
+    assert ("authtoken" in migrated) == combo["needs_api"]
+
+    production = production_env(database_url)
+    assert "no issues" in manage(
+        project, "check", "--deploy", "--fail-level", "WARNING", env=production
+    )
+
+    # The project's own suite, with its own pytest settings (config.settings.test).
+    # On PostgreSQL, pytest-django creates and drops a test_ copy of the database.
+    started = time.monotonic()
+    proc = run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": database_url,
+        },
+    )
+    passed = int(re.search(r"(\d+) passed", proc.stdout).group(1))
+    assert "failed" not in proc.stdout and "error" not in proc.stdout.lower()
+    print(
+        f"\n{combo_id(combo)}: generated suite {passed} tests in "
+        f"{time.monotonic() - started:.1f} s"
+    )
+
+    if combo in SERVED:
+        serve(project, production)
+
+
+def request_url(
+    url: str,
+    data: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """GET (or POST a form) without following redirects: status, headers, body."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def serve(project: Path, env: dict[str, str]) -> None:
+    """gunicorn config.wsgi with the production settings, spoken to over HTTP."""
+    manage(project, "collectstatic", "--noinput", env=env)
+    manage(
+        project,
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "alice",
+        "--email",
+        "alice@example.com",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": "a-long-server-test-password"},
+    )
+    # TLS would end at a proxy; here the app is reached over plain HTTP.
+    served = {**env, "DJANGO_SECURE_SSL_REDIRECT": "false"}
+    with gunicorn("config.wsgi", cwd=project, env=served) as (base, proc):
+        status, _, page = request_url(base + "/")
+        print(f"worker RSS after the first request: {worker_rss_kib(proc.pid)} KiB")
+        assert status == 200
+        assert b"My Site" in page
+        stylesheet = re.search(rb'href="(/static/css/site\.[0-9a-f]+\.css)"', page)
+        assert stylesheet, "the page links the hashed stylesheet"
+        status, headers, _ = request_url(base + stylesheet.group(1).decode())
+        assert status == 200 and "max-age=315360000" in headers["Cache-Control"]
+
+        # Behind the TLS proxy, responses carry HSTS.
+        _, headers, _ = request_url(base + "/", headers={"X-Forwarded-Proto": "https"})
+        assert headers["Strict-Transport-Security"].startswith("max-age=60")
+
+        assert request_url(base + "/admin/login/")[0] == 200
+        assert request_url(base + "/accounts/login/")[0] == 200
+
+        status, _, body = request_url(base + "/api/")
+        assert status == 200 and "items" in json.loads(body)
+        status, _, body = request_url(base + "/api/schema/")
+        assert status == 200 and body.startswith(b"openapi: 3")
+        assert request_url(base + "/api/docs/")[0] == 200
+
+        items = base + "/api/items/"
+        assert request_url(items, {"title": "anonymous"})[0] in (401, 403)
+        status, _, body = request_url(
+            base + "/api/auth/token/",
+            {"username": "alice", "password": "a-long-server-test-password"},
+        )
+        assert status == 200
+        token = json.loads(body)["token"]
+        auth = {"Authorization": f"Token {token}"}
+        status, _, body = request_url(items, {"title": "Over HTTP"}, headers=auth)
+        assert status == 201, body
+        assert json.loads(body)["owner"] == "alice"
+        status, _, body = request_url(items)
+        assert json.loads(body)["count"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.venv
+def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
+    """The README's own steps in a new virtual environment, dependencies from PyPI."""
+    project = render(copie, needs_api=True, needs_admin=True, database="postgresql")
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", venv], cwd=project)
+    python = venv / "bin" / "python"
+    run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-e",
+            ".[dev]",
+        ],
+        cwd=project,
+        timeout=900,
+    )
+    run(
+        [python, "-c", "import psycopg, rest_framework, drf_spectacular_sidecar"],
+        cwd=project,
+    )
+    sqlite = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    run([venv / "bin" / "ruff", "check", "."], cwd=project)
+    run(
+        [python, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=project,
+        env=sqlite,
+    )
+    run([python, "manage.py", "migrate", "--noinput"], cwd=project, env=sqlite)
+    proc = run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env={**sqlite, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert " passed" in proc.stdout and "failed" not in proc.stdout

@@ -1,0 +1,207 @@
+"""What a Django render contains: the files each option adds, secrets, odd names.
+
+Renders only (no installs, no servers); test_generated_django.py runs the projects.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from support import assert_hand_written, assert_ruff_clean, rendered_files, run
+
+# Files that exist only with an option; everything else is always there.
+API_FILES = {
+    "config/api_urls.py",
+    "items/serializers.py",
+    "items/permissions.py",
+    "items/views.py",
+    "tests/test_api.py",
+}
+ADMIN_FILES = {
+    "config/admin.py",
+    "config/apps.py",
+    "templates/admin/index.html",
+    "tests/test_admin_site.py",
+}
+ALWAYS = {
+    ".copier-answers.yml",
+    ".dockerignore",
+    ".env",
+    ".env.example",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    "Dockerfile",
+    "README.md",
+    "docs/decisions/0001-web-framework.md",
+    "manage.py",
+    "pyproject.toml",
+    "accounts/__init__.py",
+    "accounts/admin.py",
+    "accounts/apps.py",
+    "accounts/migrations/0001_initial.py",
+    "accounts/migrations/__init__.py",
+    "accounts/models.py",
+    "accounts/urls.py",
+    "config/__init__.py",
+    "config/asgi.py",
+    "config/context_processors.py",
+    "config/settings/__init__.py",
+    "config/settings/base.py",
+    "config/settings/local.py",
+    "config/settings/production.py",
+    "config/settings/test.py",
+    "config/urls.py",
+    "config/wsgi.py",
+    "items/__init__.py",
+    "items/admin.py",
+    "items/apps.py",
+    "items/migrations/0001_initial.py",
+    "items/migrations/__init__.py",
+    "items/models.py",
+    "static/css/site.css",
+    "templates/base.html",
+    "templates/home.html",
+    "templates/registration/login.html",
+    "tests/conftest.py",
+    "tests/test_accounts.py",
+    "tests/test_items.py",
+    "tests/test_pages.py",
+}
+
+
+def render(copie: Any, **answers: Any) -> Path:
+    result = copie.copy(extra_answers={"framework": "django", **answers})
+    assert result.exit_code == 0, result.exception
+    return result.project_dir
+
+
+def files_of(project: Path) -> set[str]:
+    return {p.relative_to(project).as_posix() for p in rendered_files(project)}
+
+
+def dependencies(project: Path) -> list[str]:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    return pyproject["project"]["dependencies"]
+
+
+def test_everything_off(copie: Any) -> None:
+    project = render(copie, needs_api=False, needs_admin=False, database="sqlite")
+    assert files_of(project) == ALWAYS
+    assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    deps = " ".join(dependencies(project))
+    assert "djangorestframework" not in deps and "psycopg" not in deps
+    assert "rest_framework" not in (project / "config/settings/base.py").read_text()
+    assert "api/" not in (project / "config/urls.py").read_text()
+    assert "DATABASE_URL" not in (project / ".env").read_text()
+    assert "services:" not in (project / ".github/workflows/ci.yml").read_text()
+    assert '"django.contrib.admin"' in (project / "config/settings/base.py").read_text()
+    assert "search_fields" not in (project / "items/admin.py").read_text()
+
+
+def test_everything_on(copie: Any) -> None:
+    project = render(copie, needs_api=True, needs_admin=True, database="postgresql")
+    assert files_of(project) == ALWAYS | API_FILES | ADMIN_FILES
+    deps = " ".join(dependencies(project))
+    assert "djangorestframework" in deps and "drf-spectacular[sidecar]" in deps
+    assert "psycopg[binary]" in deps
+    base = (project / "config/settings/base.py").read_text()
+    assert '"config.apps.ProjectAdminConfig"' in base
+    assert '"django.contrib.admin"' not in base
+    assert "REST_FRAMEWORK" in base and "SPECTACULAR_SETTINGS" in base
+    assert (
+        'path("api/", include("config.api_urls"))'
+        in (project / "config/urls.py").read_text()
+    )
+    assert "DATABASE_URL=postgres://" in (project / ".env").read_text()
+    assert "DATABASE_URL=postgres://" in (project / ".env.example").read_text()
+    assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
+    assert "search_fields" in (project / "items/admin.py").read_text()
+
+
+def test_the_secret_lives_only_in_the_git_ignored_env(copie: Any) -> None:
+    first = render(copie)
+    second = render(copie)
+    secrets = []
+    for project in (first, second):
+        env = dict(
+            line.split("=", 1)
+            for line in (project / ".env").read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+        secret = env["DJANGO_SECRET_KEY"]
+        assert len(secret) >= 50 and len(set(secret)) >= 5
+        secrets.append(secret)
+        holders = [
+            path.relative_to(project).as_posix()
+            for path in rendered_files(project)
+            if secret in path.read_text()
+        ]
+        assert holders == [".env"]
+        assert "secret_key" not in yaml.safe_load(
+            (project / ".copier-answers.yml").read_text()
+        )
+        assert ".env" in (project / ".gitignore").read_text().splitlines()
+        example = (project / ".env.example").read_text()
+        assert "DJANGO_SECRET_KEY=change-me" in example
+    assert secrets[0] != secrets[1]
+
+
+def test_django_templates_keep_their_own_syntax(copie: Any) -> None:
+    project = render(copie, needs_admin=True)
+    home = (project / "templates/home.html").read_text()
+    assert '{% extends "base.html" %}' in home
+    assert "{% url 'api-root' as api_root %}" in home
+    assert "{{ project_name }}" in (project / "templates/base.html").read_text()
+    assert "{{ block.super }}" in (project / "templates/admin/index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        # Short, then long enough for ruff to wrap the assignment, then the longest.
+        ('Bob\'s "Best" Shop', 'Sells "things" \\ stuff; it\'s fine.'),
+        ("Long " + "n" * 65, "It's a description with a \\ backslash."),
+        ('"Quoted" \\ ' + "x" * 69, 'Only "double" quotes'),
+    ],
+    ids=["quotes", "wrapped", "longest"],
+)
+def test_odd_names_stay_valid_python_and_toml(
+    copie: Any, name: str, description: str
+) -> None:
+    project = render(
+        copie,
+        project_name=name,
+        project_slug="bobs_shop",
+        description=description,
+        needs_api=True,
+    )
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+    settings = ast.parse((project / "config/settings/base.py").read_text())
+    values = {
+        node.targets[0].id: node.value
+        for node in settings.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    assert ast.literal_eval(values["PROJECT_NAME"]) == name
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == description
+    assert pyproject["project"]["name"] == "bobs-shop"
+    # The settings import, with the name the pages will show.
+    proc = run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.PROJECT_NAME)",
+        ],
+        cwd=project,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert proc.stdout.strip() == name
