@@ -105,6 +105,19 @@ def test_generated_project(
     assert "Applying items.0001_initial... OK" in migrated
     assert ("authtoken" in migrated) == combo["needs_api"]
 
+    if combo["needs_api"]:
+        schema = project / "schema.yml"
+        manage(
+            project,
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            str(schema),
+            env=local,
+        )
+        assert schema.read_text().startswith("openapi: 3")
+
     production = production_env(database_url)
     assert "no issues" in manage(
         project, "check", "--deploy", "--fail-level", "WARNING", env=production

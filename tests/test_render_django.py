@@ -91,9 +91,17 @@ def dependencies(project: Path) -> list[str]:
     return pyproject["project"]["dependencies"]
 
 
+def ci_steps(project: Path) -> list[str]:
+    """The names or commands of the generated CI workflow's steps (it must parse)."""
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    return [step.get("name") or step.get("run") or step["uses"] for step in steps]
+
+
 def test_everything_off(copie: Any) -> None:
     project = render(copie, needs_api=False, needs_admin=False, database="sqlite")
     assert files_of(project) == ALWAYS
+    assert not any("OpenAPI" in step for step in ci_steps(project))
     assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())]
     deps = " ".join(dependencies(project))
     assert "djangorestframework" not in deps and "psycopg" not in deps
@@ -108,6 +116,7 @@ def test_everything_off(copie: Any) -> None:
 def test_everything_on(copie: Any) -> None:
     project = render(copie, needs_api=True, needs_admin=True, database="postgresql")
     assert files_of(project) == ALWAYS | API_FILES | ADMIN_FILES
+    assert any("OpenAPI" in step for step in ci_steps(project))
     deps = " ".join(dependencies(project))
     assert "djangorestframework" in deps and "drf-spectacular[sidecar]" in deps
     assert "psycopg[binary]" in deps
