@@ -70,7 +70,8 @@ def test_follow_up_questions_apply_only_when_relevant() -> None:
         ("My Site", "my_site"),
         ("Acme Shop 2!", "acme_shop_2"),
         ("42 Things", "things"),
-        ("---", "app"),
+        ("---", "webapp"),
+        ("word " * 30, "word" + "_word" * 12),
     ],
 )
 def test_slug_is_derived_from_the_name(name: str, slug: str) -> None:
