@@ -12,7 +12,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,39 +135,52 @@ def render(
     return Rendered(path=dest, files=files, committed=committed, notes=notes)
 
 
-def _copier_copy(
-    source: str, project: Path, answers: Mapping[str, Any], vcs_ref: str | None
-) -> None:
-    import warnings
+@contextmanager
+def copier_errors(action: str, what: str) -> Iterator[None]:
+    """Run Copier quietly and turn its failures into one line for the user.
 
-    from copier import run_copy
+    `action` says what was attempted ("render", "update"); `what` names the source.
+    """
     from copier.errors import CopierError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            run_copy(
-                src_path=source,
-                dst_path=project,
-                data=dict(answers),
-                defaults=True,
-                quiet=True,
-                unsafe=False,
-                vcs_ref=vcs_ref,
-                overwrite=True,
-                cleanup_on_error=False,
-            )
+            yield
     except CopierError as error:
-        raise StackpickError(f"copier could not render the template: {error}") from None
+        raise StackpickError(f"copier could not {action}: {error}") from None
     except (subprocess.CalledProcessError, OSError) as error:
         detail = getattr(error, "stderr", None) or error
         if isinstance(detail, bytes):
             detail = detail.decode(errors="replace")
-        line = str(detail).strip().splitlines()[-1] if str(detail).strip() else ""
-        what = f"--vcs-ref {vcs_ref}" if vcs_ref else f"template {source}"
-        raise StackpickError(f"cannot render from {what}: {line}") from None
+        lines = str(detail).strip().splitlines()
+        raise StackpickError(
+            f"cannot {action} from {what}: {lines[-1] if lines else error}"
+        ) from None
     except ValueError as error:
-        raise StackpickError(f"copier refused an answer: {error}") from None
+        if str(error).startswith("Validation error"):
+            raise StackpickError(f"copier refused an answer: {error}") from None
+        raise StackpickError(f"cannot {action} from {what}: {error}") from None
+
+
+def _copier_copy(
+    source: str, project: Path, answers: Mapping[str, Any], vcs_ref: str | None
+) -> None:
+    from copier import run_copy
+
+    what = f"--vcs-ref {vcs_ref}" if vcs_ref else f"template {source}"
+    with copier_errors("render the template", what):
+        run_copy(
+            src_path=source,
+            dst_path=project,
+            data=dict(answers),
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            vcs_ref=vcs_ref,
+            overwrite=True,
+            cleanup_on_error=False,
+        )
 
 
 def _record_update_source(project: Path, remote: bool, override: str | None) -> None:

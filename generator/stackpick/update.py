@@ -16,6 +16,7 @@ import yaml
 
 from stackpick.answers import parse_data
 from stackpick.errors import StackpickError
+from stackpick.render import copier_errors
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< before updating"
@@ -55,34 +56,20 @@ def update_project(
         )
     before = current.get("_commit", "?")
 
-    import warnings
-
     from copier import run_update
-    from copier.errors import CopierError
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_update(
-                dst_path=project,
-                data=changes,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                unsafe=False,
-                vcs_ref=vcs_ref,
-                conflict="inline",
-                skip_answered=True,
-            )
-    except CopierError as error:
-        raise StackpickError(f"copier update failed: {error}") from None
-    except ValueError as error:
-        raise StackpickError(f"copier update refused: {error}") from None
-    except subprocess.CalledProcessError as error:
-        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise StackpickError(
-            f"copier update failed: {detail[-1] if detail else error}"
-        ) from None
+    with copier_errors("update", f"--vcs-ref {vcs_ref}" if vcs_ref else "the template"):
+        run_update(
+            dst_path=project,
+            data=changes,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            vcs_ref=vcs_ref,
+            conflict="inline",
+            skip_answered=True,
+        )
 
     after = (yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}).get(
         "_commit", "?"
