@@ -1,0 +1,341 @@
+"""Generated Flask projects, run the way their users and their CI would run them.
+
+Every combination of the options that change files (needs_auth x needs_api x
+needs_admin x data, and database where a SQL database is used) is rendered once and
+checked end to end in one test: hand-written look, lint, bandit, migrations
+(`flask db upgrade` and `flask db check`), and the project's own test suite. The
+PostgreSQL combinations run their migrations and tests on a real server (the
+`postgres_database` fixture). Two combinations are also served by gunicorn and
+spoken to over HTTP.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import itertools
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import (
+    BIN,
+    assert_hand_written,
+    assert_ruff_clean,
+    free_port,
+    gunicorn,
+    run,
+    worker_rss_kib,
+)
+
+SLUG = "my_site"
+
+
+def uses_sql(combo: Mapping[str, Any]) -> bool:
+    """Whether the project has a SQL database (data, or user accounts only)."""
+    accounts = combo["needs_auth"] or combo["needs_admin"]
+    return combo["data"] == "relational" or (combo["data"] == "none" and accounts)
+
+
+def _combinations() -> list[dict[str, Any]]:
+    combos = []
+    for auth, api, admin, data in itertools.product(
+        (True, False), (True, False), (True, False), ("relational", "document", "none")
+    ):
+        combo = {"needs_auth": auth, "needs_api": api, "needs_admin": admin}
+        combo["data"] = data
+        # `database` changes files only where there is a SQL database.
+        databases = ("sqlite", "postgresql") if uses_sql(combo) else ("sqlite",)
+        combos.extend({**combo, "database": database} for database in databases)
+    return combos
+
+
+COMBINATIONS = _combinations()
+FULLEST = {
+    "needs_auth": True,
+    "needs_api": True,
+    "needs_admin": True,
+    "data": "relational",
+    "database": "sqlite",
+}
+# Served by gunicorn: the fullest one, and accounts-only storage on PostgreSQL.
+SERVED = [
+    FULLEST,
+    {
+        "needs_auth": True,
+        "needs_api": False,
+        "needs_admin": False,
+        "data": "none",
+        "database": "postgresql",
+    },
+]
+
+
+def combo_id(combo: Mapping[str, Any]) -> str:
+    parts = [
+        "auth" if combo["needs_auth"] else "noauth",
+        "api" if combo["needs_api"] else "noapi",
+        "admin" if combo["needs_admin"] else "noadmin",
+        combo["data"],
+    ]
+    if uses_sql(combo):
+        parts.append(combo["database"])
+    return "-".join(parts)
+
+
+def create_database(server: str) -> str:
+    """One more empty database on the test server (dropped with the server)."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    for attempt in range(50):
+        try:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            return f"{server}/{name}"
+        except psycopg.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
+def render(copie: Any, **answers: Any) -> Path:
+    """Render a Flask project with these answers; its folder."""
+    result = copie.copy(
+        extra_answers={"framework": "flask", "project_name": "My Site", **answers}
+    )
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    return result.project_dir
+
+
+def flask_cli(project: Path, *args: str, env: Mapping[str, str]) -> str:
+    """Run `flask --app SLUG ...` in the project; its output (stdout then stderr)."""
+    proc = run([BIN / "flask", "--app", SLUG, *args], cwd=project, env=env)
+    return proc.stdout + proc.stderr
+
+
+def run_project_tests(project: Path, env: Mapping[str, str]) -> tuple[int, float]:
+    """The project's own suite, as its README says; (tests passed, seconds)."""
+    started = time.monotonic()
+    # Its own --basetemp: a pytest that picks the default one resets the permissions
+    # of /tmp/pytest-of-USER, which the PostgreSQL test server (another user) needs.
+    basetemp = project.parent / f"{project.name}-pytest"
+    proc = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--basetemp={basetemp}",
+        ],
+        cwd=project,
+        env=env,
+    )
+    seconds = time.monotonic() - started
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert "failed" not in summary and "error" not in summary, proc.stdout
+    return int(re.search(r"(\d+) passed", summary).group(1)), seconds
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=combo_id)
+def test_generated_project(
+    copie: Any, request: pytest.FixtureRequest, combo: dict[str, Any]
+) -> None:
+    project = render(copie, **combo)
+
+    # As rendered: looks hand-written, lints clean with the project's own config.
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+    bandit = run([BIN / "bandit", "-q", "-r", SLUG, "-ll"], cwd=project, check=False)
+    assert bandit.returncode == 0, f"bandit (medium/high):\n{bandit.stdout}"
+
+    test_env: dict[str, str] = {}
+    database_url = ""
+    if uses_sql(combo):
+        if combo["database"] == "postgresql":
+            database_url = request.getfixturevalue("postgres_database")
+            # The project's suite runs on the same real server, in its own database.
+            test_env["TEST_DATABASE_URL"] = create_database(
+                request.getfixturevalue("postgres_server")
+            )
+        else:
+            database_url = f"sqlite:///{project / 'migrated.sqlite3'}"
+        env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
+        upgraded = flask_cli(project, "db", "upgrade", env=env)
+        assert "Running upgrade  -> 39a3b617795d" in upgraded
+        assert "No new upgrade operations detected" in flask_cli(
+            project, "db", "check", env=env
+        )
+    else:
+        assert not (project / "migrations").exists()
+
+    passed, seconds = run_project_tests(project, test_env)
+    print(f"\n{combo_id(combo)}: generated suite {passed} tests in {seconds:.1f} s")
+
+    if combo in SERVED:
+        serve(project, database_url)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Let the tests see redirects instead of following them."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class Browser:
+    """A urllib client with a cookie jar, like a browser without JavaScript."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
+        )
+
+    def request(
+        self, path: str, data: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=30) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def csrf_token(self, path: str) -> str:
+        """The CSRF token of the form on `path`."""
+        status, _, page = self.request(path)
+        assert status == 200, page
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert token, f"no CSRF token in {path}"
+        return token[1]
+
+
+def serve(project: Path, database_url: str) -> None:
+    """gunicorn wsgi:app with FLASK_CONFIG=development, spoken to over HTTP.
+
+    The database is already migrated.
+    """
+    env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
+
+    with gunicorn("wsgi:app", cwd=project, env=env) as (base, proc):
+        browser = Browser(base)
+        status, headers, page = browser.request("/")
+        print(f"worker RSS after the first request: {worker_rss_kib(proc.pid)} KiB")
+        assert status == 200 and "Welcome" in page
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert browser.request("/static/style.css")[0] == 200
+
+        email, password = "ada@example.com", "a-long-server-test-password"
+        token = browser.csrf_token("/auth/register")
+        status, headers, _ = browser.request(
+            "/auth/register",
+            {
+                "email": email,
+                "password": password,
+                "confirm": password,
+                "csrf_token": token,
+            },
+        )
+        assert status == 302 and headers["Location"] == "/auth/login"
+
+        # The protected page sends a visitor to the login form.
+        status, headers, _ = browser.request("/auth/account")
+        assert status == 302 and "/auth/login" in headers["Location"]
+
+        # A POST without the CSRF token is refused.
+        login = {"email": email, "password": password}
+        assert browser.request("/auth/login", login)[0] == 400
+
+        token = browser.csrf_token("/auth/login")
+        wrong = {**login, "password": "not-the-password", "csrf_token": token}
+        status, _, page = browser.request("/auth/login", wrong)
+        assert status == 200 and "Wrong email address or password." in page
+
+        status, headers, _ = browser.request(
+            "/auth/login", {**login, "csrf_token": token}
+        )
+        assert status == 302 and headers["Location"] == "/auth/account"
+        status, _, page = browser.request("/auth/account")
+        assert status == 200 and email in page
+
+
+@pytest.mark.slow
+def test_production_refuses_to_boot_without_secret_key(copie: Any) -> None:
+    """gunicorn with FLASK_CONFIG=production and no SECRET_KEY exits with the reason."""
+    project = render(copie, **FULLEST)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "FLASK_CONFIG"}
+    }
+    proc = subprocess.run(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{free_port()}",
+            "--workers",
+            "1",
+            "--no-control-socket",
+            "wsgi:app",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode != 0
+    assert "SECRET_KEY is not set" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.venv
+def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
+    """The README's own steps in a new virtual environment, dependencies from PyPI."""
+    project = render(copie, **{**FULLEST, "database": "postgresql"})
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", venv], cwd=project)
+    python = venv / "bin" / "python"
+    run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-e",
+            ".[dev]",
+        ],
+        cwd=project,
+        timeout=900,
+    )
+    run([python, "-c", "import psycopg, flask_admin, flask_limiter"], cwd=project)
+    run([venv / "bin" / "ruff", "check", "."], cwd=project)
+    env = {
+        "FLASK_CONFIG": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    run([venv / "bin" / "flask", "--app", SLUG, "db", "upgrade"], cwd=project, env=env)
+    run([venv / "bin" / "flask", "--app", SLUG, "db", "check"], cwd=project, env=env)
+    proc = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
