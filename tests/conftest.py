@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -45,7 +46,9 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not (initdb and pg_ctl):
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    data = tmp_path_factory.mktemp("pgdata")
+    # Not under pytest's numbered temp folders: a concurrent pytest run prunes old ones,
+    # which would pull the data directory from under a running server.
+    data = Path(tempfile.mkdtemp(prefix="stackpick-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root.
         runuser = shutil.which("runuser")
@@ -97,6 +100,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
             capture_output=True,
         )
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture
