@@ -191,8 +191,6 @@ def cmd_new(args: argparse.Namespace) -> int:
         require_complete=not args.defaults,
         with_secret=True,
     )
-    if ask is None:
-        show_recommendation(outcome.recommendation, sys.stderr)
     result = render(
         dest,
         outcome.answers,
@@ -202,6 +200,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         git=not args.no_git,
         update_source=args.update_source,
     )
+    if ask is None:  # nobody saw the reasons yet: show them with the result
+        show_recommendation(outcome.recommendation)
     _print_next_steps(result, outcome.answers)
     return 0
 
