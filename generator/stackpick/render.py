@@ -78,6 +78,9 @@ def check_destination(dest: Path, force: bool) -> None:
     """Refuse destinations we could damage; nothing is written by this check."""
     if str(dest).strip() == "":
         raise StackpickError("the destination is empty: give a folder name")
+    dest = Path(os.path.abspath(dest))
+    if dest.is_symlink() and not dest.exists():
+        raise StackpickError(f"{dest} is a broken symbolic link, not a folder")
     if dest.is_file() or (dest.exists() and not dest.is_dir()):
         raise StackpickError(f"{dest} exists and is a file, not a folder")
     if dest.is_dir() and any(dest.iterdir()) and not force:
@@ -85,11 +88,15 @@ def check_destination(dest: Path, force: bool) -> None:
             f"{dest} exists and is not empty; choose a new folder, or pass --force to "
             "add the project's files to it (files with the same names are replaced)"
         )
-    parent = dest.parent if not dest.exists() else dest
-    while not parent.exists():
-        parent = parent.parent
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise StackpickError(f"cannot write to {parent}: permission denied")
+    # The project is staged beside `dest`, so its parent must be writable too.
+    ancestor = dest.parent
+    while not os.path.lexists(ancestor):
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise StackpickError(f"{ancestor} is a file, not a folder")
+    for folder in (ancestor, dest) if dest.exists() else (ancestor,):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StackpickError(f"cannot write to {folder}: permission denied")
 
 
 def render(
@@ -104,7 +111,7 @@ def render(
     after_render: Callable[[Path], None] | None = None,
 ) -> Rendered:
     """Render the project atomically into `dest`; see the module docstring."""
-    dest = dest.expanduser().absolute()
+    dest = Path(os.path.abspath(dest.expanduser()))
     check_destination(dest, force)
     source, local = resolve_template(template)
     if vcs_ref is None and local is not None and local == bundled_template():
@@ -112,8 +119,14 @@ def render(
         vcs_ref = "HEAD" if is_git_checkout(local) else None
     existed = dest.exists()
     anchor = dest.parent
-    anchor.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.stackpick-", dir=anchor))
+    # Folders made for `dest` are removed again when rendering fails (innermost first).
+    made = [p for p in (anchor, *anchor.parents) if not os.path.lexists(p)]
+    try:
+        anchor.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.stackpick-", dir=anchor))
+    except OSError as error:
+        _remove_empty(made)
+        raise StackpickError(f"cannot write to {anchor}: {error.strerror}") from None
     try:
         project = staging / "project"
         _copier_copy(source, project, answers, vcs_ref)
@@ -130,8 +143,11 @@ def render(
         if git and not in_repo:
             committed = _git_first_commit(project, notes)
         _move_into_place(project, dest)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(made)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return Rendered(path=dest, files=files, committed=committed, notes=notes)
 
 
@@ -253,8 +269,9 @@ def _move_into_place(project: Path, dest: Path) -> None:
         project.rename(dest)
         return
     if not any(dest.iterdir()):
-        dest.rmdir()
-        project.rename(dest)
+        # Keep the user's empty folder itself (its mode; a shell sitting in it).
+        for item in project.iterdir():
+            item.rename(dest / item.name)
         return
     # --force into a non-empty folder: replace same-named files, keep everything else.
     # Check every clash first, so a refusal leaves the folder as it was.
@@ -265,9 +282,22 @@ def _move_into_place(project: Path, dest: Path) -> None:
             raise StackpickError(f"{target} is a file where the project has a folder")
         if item.is_file() and target.is_dir():
             raise StackpickError(f"{target} is a folder where the project has a file")
+        if item.is_dir() and target.is_symlink():
+            raise StackpickError(f"{target} is a link where the project has a folder")
     for item in items:
         target = dest / item.relative_to(project)
         if item.is_dir():
             target.mkdir(exist_ok=True)
         else:
+            if target.is_symlink():  # replace the link itself, never where it points
+                target.unlink()
             shutil.copy2(item, target)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove folders (innermost first) that are empty; anything else stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
