@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import questionary
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from questionary import Choice
 
 from stackpick.engine import recommend
@@ -68,6 +69,8 @@ def make_asker(
                 validate=lambda text: problem(question, text, context) or True,
                 **prompt_options,
             )
+        if question.type == "bool" or question.choices:
+            _eof_aborts(prompt)
         try:
             answer = prompt.unsafe_ask()
         except (KeyboardInterrupt, EOFError):
@@ -77,6 +80,18 @@ def make_asker(
         return questions.cast(question, answer, "answer")
 
     return ask
+
+
+def _eof_aborts(prompt: questionary.Question) -> None:
+    """Ctrl-D ends a yes/no or a choice prompt the way it ends an empty text prompt."""
+    extra = KeyBindings()
+
+    @extra.add("c-d", eager=True)
+    def _(event: Any) -> None:
+        event.app.exit(exception=EOFError, style="class:aborting")
+
+    app = prompt.application
+    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), extra])
 
 
 def _choice_title(question: Question, text: str, value: Any, default: Any) -> str:
