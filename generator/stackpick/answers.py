@@ -98,6 +98,8 @@ def gather(
         fixed.update(preset.pin)
         origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
         defaults = dict(preset.defaults)
+        for key in defaults:  # a bad default is the preset's fault: say so
+            origins.setdefault(key, f"preset '{preset.name}': defaults")
 
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
