@@ -180,3 +180,38 @@ def assert_ruff_clean(project: Path) -> None:
     """`ruff check` and `ruff format --check` pass, with the project's own settings."""
     run([BIN / "ruff", "check", "--no-cache", "."], cwd=project)
     run([BIN / "ruff", "format", "--check", "--no-cache", "."], cwd=project)
+
+
+def files_holding(project: Path, value: str) -> list[str]:
+    """Relative paths of the project's files whose text contains `value`."""
+    return [
+        path.relative_to(project).as_posix()
+        for path in rendered_files(project)
+        if value in path.read_text(errors="replace")
+    ]
+
+
+def fresh_venv(project: Path, where: Path) -> Path:
+    """A new virtual environment with the project installed the README's way.
+
+    Returns its python. Dependencies come from the package index, so a dependency the
+    project forgot to declare shows up here and nowhere else.
+    """
+    venv = where / "venv"
+    run([sys.executable, "-m", "venv", venv], cwd=project)
+    python = venv / "bin" / "python"
+    run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-e",
+            ".[dev]",
+        ],
+        cwd=project,
+        timeout=900,
+    )
+    return python

@@ -28,6 +28,7 @@ from support import (
     BIN,
     assert_hand_written,
     assert_ruff_clean,
+    fresh_venv,
     gunicorn,
     run,
     worker_rss_kib,
@@ -219,23 +220,8 @@ def serve(project: Path, env: dict[str, str]) -> None:
 def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
     """The README's own steps in a new virtual environment, dependencies from PyPI."""
     project = render(copie, needs_api=True, needs_admin=True, database="postgresql")
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", venv], cwd=project)
-    python = venv / "bin" / "python"
-    run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "-e",
-            ".[dev]",
-        ],
-        cwd=project,
-        timeout=900,
-    )
+    python = fresh_venv(project, tmp_path)
+    venv = python.parent.parent
     run(
         [python, "-c", "import psycopg, rest_framework, drf_spectacular_sidecar"],
         cwd=project,

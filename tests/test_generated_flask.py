@@ -33,6 +33,7 @@ from support import (
     assert_hand_written,
     assert_ruff_clean,
     free_port,
+    fresh_venv,
     gunicorn,
     run,
     worker_rss_kib,
@@ -311,23 +312,8 @@ def test_production_refuses_to_boot_without_secret_key(copie: Any) -> None:
 def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
     """The README's own steps in a new virtual environment, dependencies from PyPI."""
     project = render(copie, **{**FULLEST, "database": "postgresql"})
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", venv], cwd=project)
-    python = venv / "bin" / "python"
-    run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "-e",
-            ".[dev]",
-        ],
-        cwd=project,
-        timeout=900,
-    )
+    python = fresh_venv(project, tmp_path)
+    venv = python.parent.parent
     run([python, "-c", "import psycopg, flask_admin, flask_limiter"], cwd=project)
     run([venv / "bin" / "ruff", "check", "."], cwd=project)
     env = {

@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 import yaml
 
-from support import assert_hand_written, assert_ruff_clean, rendered_files, run
+from support import (
+    assert_hand_written,
+    assert_ruff_clean,
+    files_holding,
+    rendered_files,
+    run,
+)
 
 # Files that exist only with an option; everything else is always there.
 API_FILES = {
@@ -147,12 +153,7 @@ def test_the_secret_lives_only_in_the_git_ignored_env(copie: Any) -> None:
         secret = env["DJANGO_SECRET_KEY"]
         assert len(secret) >= 50 and len(set(secret)) >= 5
         secrets.append(secret)
-        holders = [
-            path.relative_to(project).as_posix()
-            for path in rendered_files(project)
-            if secret in path.read_text()
-        ]
-        assert holders == [".env"]
+        assert files_holding(project, secret) == [".env"]
         assert "secret_key" not in yaml.safe_load(
             (project / ".copier-answers.yml").read_text()
         )
