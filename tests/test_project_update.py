@@ -41,6 +41,7 @@ TEMPLATE_PARTS = (
 )
 USER_TITLE = "# Update Demo, as the user titled it"
 TEMPLATE_TITLE = "# Update Demo: new template title"
+KEPT = (".env", "docs/decisions/0001-web-framework.md")
 CHANGELOG = "# Changelog\n\n- Started from stackpick.\n"
 
 
@@ -95,6 +96,7 @@ class Scenario:
     plain_update: subprocess.CompletedProcess
     wheel_summary: str
     version: str
+    kept: dict[str, str]
 
     @property
     def other(self) -> str:
@@ -168,6 +170,8 @@ def scenario(
         sh("git", "tag", "-d", f"v{__version__}", cwd=template)
     sh("git", "tag", f"v{__version__}", "v90.0.0", cwd=template)
 
+    # Generated per project and listed in `_skip_if_exists`: the update must keep them.
+    kept = {name: (proj / name).read_text() for name in KEPT}
     summary = stackpick("update", proj, cwd=work).stdout
     plain_update = copier("update", "--defaults", "--skip-answered", plain, cwd=work)
     sh("git", "add", "-A", cwd=plain)
@@ -175,7 +179,7 @@ def scenario(
     wheel_summary = stackpick("update", wheel, "--vcs-ref", "v90.1.0", cwd=work).stdout
     return Scenario(
         framework, work, template, proj, plain, wheel, rendered, wheel_rendered,
-        commits, summary, plain_update, wheel_summary, __version__,
+        commits, summary, plain_update, wheel_summary, __version__, kept,
     )  # fmt: skip
 
 
@@ -200,6 +204,8 @@ def test_update_keeps_user_edits_and_files(scenario: Scenario) -> None:
     proj = scenario.proj
     assert "# user: local scratch\nscratch/\n" in (proj / ".gitignore").read_text()
     assert (proj / "notes" / "mine.txt").read_text() == "the user's own file\n"
+    for name, text in scenario.kept.items():
+        assert (proj / name).read_text() == text, name
 
 
 def test_conflict_is_marked_with_both_sides(scenario: Scenario) -> None:
