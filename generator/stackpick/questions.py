@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -178,11 +179,16 @@ class Questionnaire:
             extra = _slug_problem(str(value))
             if extra:
                 return extra
-        if not question.validator:
-            return ""
-        return " ".join(
-            self.render(question.validator, {**context, question.name: value}).split()
-        )
+        message = ""
+        if question.validator:
+            message = " ".join(
+                self.render(
+                    question.validator, {**context, question.name: value}
+                ).split()
+            )
+        if not message and isinstance(value, str) and _has_control(value):
+            message = "Control characters (escapes, NUL, ...) are not allowed here."
+        return message
 
     def validate(
         self, question: Question, value: Any, context: Mapping[str, Any], origin: str
@@ -222,7 +228,13 @@ class Questionnaire:
                 raw = fixed.get(name, defaults.get(name, question.default))
                 context[name] = self.render(raw, context) if name not in fixed else raw
                 continue
-            origin = origins.get(name, "answers")
+            origin = origins.get(name) or (
+                "answers"
+                if name in fixed
+                else f"derived from your answers (set {name} yourself)"
+                if question.derived
+                else "default"
+            )
             if name in defaults:
                 default = self.cast(
                     question, defaults[name], origins.get(name, "preset")
@@ -287,6 +299,11 @@ def _question(name: str, spec: Any) -> Question:
         validator=str(spec.get("validator") or ""),
         secret=bool(spec.get("secret", False)),
     )
+
+
+def _has_control(text: str) -> bool:
+    """Whether `text` holds a control character (tab aside) that has no place in it."""
+    return any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in text)
 
 
 def _slug_problem(slug: str) -> str:
