@@ -264,14 +264,24 @@ def _git_first_commit(project: Path, notes: list[str]) -> bool:
 
 
 def _move_into_place(project: Path, dest: Path) -> None:
-    """Rename the finished project to `dest`; with --force, add files into it."""
+    """Rename the finished project to `dest`; with --force, add files into it.
+
+    A failure part-way undoes what was done, so `dest` is left as it was.
+    """
     if not dest.exists():
         project.rename(dest)
         return
     if not any(dest.iterdir()):
         # Keep the user's empty folder itself (its mode; a shell sitting in it).
-        for item in project.iterdir():
-            item.rename(dest / item.name)
+        moved: list[Path] = []
+        try:
+            for item in sorted(project.iterdir()):
+                item.rename(dest / item.name)
+                moved.append(item)
+        except BaseException:
+            for item in reversed(moved):
+                (dest / item.name).rename(item)
+            raise
         return
     # --force into a non-empty folder: replace same-named files, keep everything else.
     # Check every clash first, so a refusal leaves the folder as it was.
@@ -284,14 +294,35 @@ def _move_into_place(project: Path, dest: Path) -> None:
             raise StackpickError(f"{target} is a folder where the project has a file")
         if item.is_dir() and target.is_symlink():
             raise StackpickError(f"{target} is a link where the project has a folder")
-    for item in items:
-        target = dest / item.relative_to(project)
-        if item.is_dir():
-            target.mkdir(exist_ok=True)
-        else:
-            if target.is_symlink():  # replace the link itself, never where it points
-                target.unlink()
+    # Each replaced file is kept beside the project until the end, to put it back.
+    backups = project.parent / "replaced"
+    done: list[tuple[Path, Path | None]] = []  # (path made in dest, its old version)
+    try:
+        for item in items:
+            rel = item.relative_to(project)
+            target = dest / rel
+            if item.is_dir():
+                if not target.is_dir():
+                    target.mkdir()
+                    done.append((target, None))
+                continue
+            backup = None
+            if os.path.lexists(target):  # a link is replaced itself, never followed
+                backup = backups / rel
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(target, backup)
+            done.append((target, backup))
             shutil.copy2(item, target)
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is None and target.is_dir() and not target.is_symlink():
+                target.rmdir()
+                continue
+            if os.path.lexists(target):
+                target.unlink()
+            if backup is not None:
+                shutil.move(backup, target)
+        raise
 
 
 def _remove_empty(folders: list[Path]) -> None:
