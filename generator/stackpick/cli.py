@@ -9,6 +9,7 @@ that need them, so `--help` and `recommend` start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -114,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StackpickError as error:
         print(f"stackpick: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        # The reader went away (`stackpick rules | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("Aborted; nothing was written.", file=sys.stderr)
         return 130
