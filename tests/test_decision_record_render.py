@@ -11,29 +11,13 @@ import yaml
 
 from stackpick import __version__
 from stackpick.engine import recommend
-from support import ROOT
+from support import ROOT, run_stackpick
 
 RECORD = "docs/decisions/0001-web-framework.md"
 
 
 def new(dest: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stackpick",
-            "new",
-            str(dest),
-            "--defaults",
-            "--no-git",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+    run_stackpick("new", dest, "--defaults", "--no-git", *args, check=True)
     return (dest / RECORD).read_text()
 
 

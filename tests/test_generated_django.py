@@ -28,9 +28,11 @@ from support import (
     BIN,
     assert_hand_written,
     assert_ruff_clean,
-    fresh_venv,
     gunicorn,
+    render_copie,
     run,
+    run_generated_suite,
+    venv_with_project,
     worker_rss_kib,
 )
 
@@ -55,10 +57,7 @@ def combo_id(combo: Mapping[str, Any]) -> str:
 
 def render(copie: Any, **answers: Any) -> Path:
     """Render a Django project with these answers; its folder."""
-    result = copie.copy(extra_answers={"framework": "django", **answers})
-    assert result.exit_code == 0, result.exception
-    assert result.project_dir is not None
-    return result.project_dir
+    return render_copie(copie, "django", **answers)
 
 
 def production_env(database_url: str) -> dict[str, str]:
@@ -220,23 +219,18 @@ def serve(project: Path, env: dict[str, str]) -> None:
 def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
     """The README's own steps in a new virtual environment, dependencies from PyPI."""
     project = render(copie, needs_api=True, needs_admin=True, database="postgresql")
-    python = fresh_venv(project, tmp_path)
-    venv = python.parent.parent
-    run(
-        [python, "-c", "import psycopg, rest_framework, drf_spectacular_sidecar"],
-        cwd=project,
+    python = venv_with_project(
+        project, tmp_path, "psycopg, rest_framework, drf_spectacular_sidecar"
     )
     sqlite = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    run([venv / "bin" / "ruff", "check", "."], cwd=project)
     run(
         [python, "manage.py", "makemigrations", "--check", "--dry-run"],
         cwd=project,
         env=sqlite,
     )
     run([python, "manage.py", "migrate", "--noinput"], cwd=project, env=sqlite)
-    proc = run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
+    run_generated_suite(
+        project,
         env={**sqlite, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        python=python,
     )
-    assert " passed" in proc.stdout and "failed" not in proc.stdout

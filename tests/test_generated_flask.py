@@ -33,9 +33,11 @@ from support import (
     assert_hand_written,
     assert_ruff_clean,
     free_port,
-    fresh_venv,
     gunicorn,
+    render_copie,
     run,
+    run_generated_suite,
+    venv_with_project,
     worker_rss_kib,
 )
 
@@ -113,12 +115,7 @@ def create_database(server: str) -> str:
 
 def render(copie: Any, **answers: Any) -> Path:
     """Render a Flask project with these answers; its folder."""
-    result = copie.copy(
-        extra_answers={"framework": "flask", "project_name": "My Site", **answers}
-    )
-    assert result.exit_code == 0, result.exception
-    assert result.project_dir is not None
-    return result.project_dir
+    return render_copie(copie, "flask", project_name="My Site", **answers)
 
 
 def flask_cli(project: Path, *args: str, env: Mapping[str, str]) -> str:
@@ -312,10 +309,8 @@ def test_production_refuses_to_boot_without_secret_key(copie: Any) -> None:
 def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
     """The README's own steps in a new virtual environment, dependencies from PyPI."""
     project = render(copie, **{**FULLEST, "database": "postgresql"})
-    python = fresh_venv(project, tmp_path)
+    python = venv_with_project(project, tmp_path, "psycopg, flask_admin, flask_limiter")
     venv = python.parent.parent
-    run([python, "-c", "import psycopg, flask_admin, flask_limiter"], cwd=project)
-    run([venv / "bin" / "ruff", "check", "."], cwd=project)
     env = {
         "FLASK_CONFIG": "development",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -323,5 +318,4 @@ def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None
     }
     run([venv / "bin" / "flask", "--app", SLUG, "db", "upgrade"], cwd=project, env=env)
     run([venv / "bin" / "flask", "--app", SLUG, "db", "check"], cwd=project, env=env)
-    proc = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
-    assert " passed" in proc.stdout and "failed" not in proc.stdout
+    run_generated_suite(project, python=python)

@@ -16,6 +16,7 @@ from support import (
     assert_hand_written,
     assert_ruff_clean,
     files_holding,
+    render_copie,
     rendered_files,
 )
 
@@ -75,11 +76,7 @@ ADMIN = {f"{SLUG}/admin.py", f"{SLUG}/commands.py", "tests/test_admin.py"}
 
 
 def render(copie: Any, **answers: Any) -> Path:
-    result = copie.copy(
-        extra_answers={"framework": "flask", "project_name": "My Site", **answers}
-    )
-    assert result.exit_code == 0, result.exception
-    return result.project_dir
+    return render_copie(copie, "flask", project_name="My Site", **answers)
 
 
 def files_of(project: Path) -> set[str]:
