@@ -20,8 +20,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from xml.etree import ElementTree
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -357,3 +359,78 @@ def run_generated_suite(
     assert counts == {"passed": passed}, f"{summary!r}; not passed: {not_passed}"
     assert passed == collected > 0, f"{summary!r}: {passed} of {collected} passed"
     return SuiteRun(collected, passed, seconds, properties)
+
+
+# -- real components ------------------------------------------------------------------
+# The real programs tests run (never fakes). .ci/run installs each of them; `require` is
+# the one place that decides what happens when one is missing.
+
+
+@dataclasses.dataclass(frozen=True)
+class Component:
+    """A real program the tests need, the commands it is, and how to get it."""
+
+    commands: tuple[str, ...]
+    install: str
+    # Folders searched after PATH (glob patterns): Debian keeps PostgreSQL's server
+    # binaries off PATH.
+    extra_dirs: tuple[str, ...] = ()
+
+
+COMPONENTS = {
+    "postgresql": Component(
+        ("initdb", "pg_ctl"),
+        "apt-get install postgresql",
+        ("/usr/lib/postgresql/*/bin",),
+    ),
+    "redis": Component(("redis-server",), "apt-get install redis-server"),
+    "chromium": Component(
+        ("chromium", "chromedriver"), "apt-get install chromium chromium-driver"
+    ),
+    "uv": Component(("uv",), 'pip install -e ".[test]" (the test extra has uv)'),
+}
+
+
+def in_ci() -> bool:
+    """Whether this run is CI (CI=true, as GitHub Actions and most runners set it)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def unavailable(component: str, reason: str) -> NoReturn:
+    """A required component cannot be had: fail in CI, skip with the reason elsewhere.
+
+    In CI a skip would let the run stay green with a README claim untested, so it is
+    an error, one line naming the component. A developer without it still runs the rest.
+    """
+    message = f"required component {component} is unavailable: {reason}"
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def find_command(name: str, extra_dirs: Sequence[str] = ()) -> str | None:
+    """`name` on PATH (the venv's bin first), else in the newest of `extra_dirs`."""
+    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found:
+        return found
+    for pattern in extra_dirs:
+        found_paths = Path("/").glob(f"{pattern.lstrip('/')}/{name}")
+        # Natural order, so that PostgreSQL 15 comes after 9.
+        candidates = sorted(
+            found_paths, key=lambda p: [int(n) for n in re.findall(r"\d+", str(p))]
+        )
+        if candidates:
+            return str(candidates[-1])
+    return None
+
+
+def require(component: str) -> dict[str, str]:
+    """The commands of a required component, by name to path (see `unavailable`)."""
+    spec = COMPONENTS[component]
+    paths: dict[str, str] = {}
+    for name in spec.commands:
+        path = find_command(name, spec.extra_dirs)
+        if path is None:
+            unavailable(component, f"{name} is not installed ({spec.install})")
+        paths[name] = path
+    return paths
