@@ -434,3 +434,33 @@ def require(component: str) -> dict[str, str]:
             unavailable(component, f"{name} is not installed ({spec.install})")
         paths[name] = path
     return paths
+
+
+def postgres_version(server_url: str) -> str:
+    """`SELECT version()` as the PostgreSQL server at `server_url` answers it."""
+    import psycopg
+
+    with psycopg.connect(f"{server_url}/postgres") as conn:
+        row = conn.execute("SELECT version()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def assert_suite_ran_on(suite: SuiteRun, postgres_server: str | None) -> None:
+    """The generated suite talked to this PostgreSQL server (None: to SQLite).
+
+    The generated tests/test_database.py asks its connection's server to describe
+    itself and records the answer as the `database_server` property of the junit
+    report; on PostgreSQL it must equal what our server says, word for word.
+    """
+    servers = {
+        props["database_server"]
+        for props in suite.properties.values()
+        if "database_server" in props
+    }
+    assert len(servers) == 1, f"expected one database_server property, got {servers}"
+    server = servers.pop()
+    if postgres_server:
+        assert server == postgres_version(postgres_server)
+    else:
+        assert server.startswith("SQLite "), server

@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +27,7 @@ from support import (
     BIN,
     assert_hand_written,
     assert_ruff_clean,
+    assert_suite_ran_on,
     gunicorn,
     render_copie,
     run,
@@ -89,8 +89,10 @@ def test_generated_project(
     bandit = run([BIN / "bandit", "-q", "-r", ".", "-ll"], cwd=project, check=False)
     assert bandit.returncode == 0, f"bandit (medium/high):\n{bandit.stdout}"
 
+    server = None  # the PostgreSQL server the combination uses
     if combo["database"] == "postgresql":
         database_url = request.getfixturevalue("postgres_database")
+        server = request.getfixturevalue("postgres_server")
     else:
         database_url = f"sqlite:///{project / 'empty.sqlite3'}"
     local = {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
@@ -125,21 +127,19 @@ def test_generated_project(
 
     # The project's own suite, with its own pytest settings (config.settings.test).
     # On PostgreSQL, pytest-django creates and drops a test_ copy of the database.
-    started = time.monotonic()
-    proc = run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
+    # Every collected test passed, on the database the combination names.
+    suite = run_generated_suite(
+        project,
         env={
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url,
         },
     )
-    passed = int(re.search(r"(\d+) passed", proc.stdout).group(1))
-    assert "failed" not in proc.stdout and "error" not in proc.stdout.lower()
     print(
-        f"\n{combo_id(combo)}: generated suite {passed} tests in "
-        f"{time.monotonic() - started:.1f} s"
+        f"\n{combo_id(combo)}: generated suite {suite.passed} of {suite.collected}"
+        f" tests passed in {suite.seconds:.1f} s"
     )
+    assert_suite_ran_on(suite, server)
 
     if combo in SERVED:
         serve(project, production)

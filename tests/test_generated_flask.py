@@ -16,7 +16,6 @@ import itertools
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -32,6 +31,7 @@ from support import (
     BIN,
     assert_hand_written,
     assert_ruff_clean,
+    assert_suite_ran_on,
     free_port,
     gunicorn,
     render_copie,
@@ -115,38 +115,13 @@ def create_database(server: str) -> str:
 
 def render(copie: Any, **answers: Any) -> Path:
     """Render a Flask project with these answers; its folder."""
-    return render_copie(copie, "flask", project_name="My Site", **answers)
+    return render_copie(copie, "flask", **{"project_name": "My Site", **answers})
 
 
 def flask_cli(project: Path, *args: str, env: Mapping[str, str]) -> str:
     """Run `flask --app SLUG ...` in the project; its output (stdout then stderr)."""
     proc = run([BIN / "flask", "--app", SLUG, *args], cwd=project, env=env)
     return proc.stdout + proc.stderr
-
-
-def run_project_tests(project: Path, env: Mapping[str, str]) -> tuple[int, float]:
-    """The project's own suite, as its README says; (tests passed, seconds)."""
-    started = time.monotonic()
-    # Its own --basetemp: a pytest that picks the default one resets the permissions
-    # of /tmp/pytest-of-USER, which the PostgreSQL test server (another user) needs.
-    basetemp = project.parent / f"{project.name}-pytest"
-    proc = run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--basetemp={basetemp}",
-        ],
-        cwd=project,
-        env=env,
-    )
-    seconds = time.monotonic() - started
-    summary = proc.stdout.strip().splitlines()[-1]
-    assert "failed" not in summary and "error" not in summary, proc.stdout
-    return int(re.search(r"(\d+) passed", summary).group(1)), seconds
 
 
 @pytest.mark.slow
@@ -164,13 +139,13 @@ def test_generated_project(
 
     test_env: dict[str, str] = {}
     database_url = ""
+    server = None  # the PostgreSQL server the combination uses
     if uses_sql(combo):
         if combo["database"] == "postgresql":
             database_url = request.getfixturevalue("postgres_database")
             # The project's suite runs on the same real server, in its own database.
-            test_env["TEST_DATABASE_URL"] = create_database(
-                request.getfixturevalue("postgres_server")
-            )
+            server = request.getfixturevalue("postgres_server")
+            test_env["TEST_DATABASE_URL"] = create_database(server)
         else:
             database_url = f"sqlite:///{project / 'migrated.sqlite3'}"
         env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
@@ -182,8 +157,14 @@ def test_generated_project(
     else:
         assert not (project / "migrations").exists()
 
-    passed, seconds = run_project_tests(project, test_env)
-    print(f"\n{combo_id(combo)}: generated suite {passed} tests in {seconds:.1f} s")
+    # Every collected test passed, on the database the combination names.
+    suite = run_generated_suite(project, test_env)
+    print(
+        f"\n{combo_id(combo)}: generated suite {suite.passed} of {suite.collected}"
+        f" tests passed in {suite.seconds:.1f} s"
+    )
+    if uses_sql(combo):
+        assert_suite_ran_on(suite, server)
 
     if combo in SERVED:
         serve(project, database_url)

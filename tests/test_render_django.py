@@ -78,6 +78,7 @@ ALWAYS = {
     "templates/registration/login.html",
     "tests/conftest.py",
     "tests/test_accounts.py",
+    "tests/test_database.py",
     "tests/test_items.py",
     "tests/test_pages.py",
 }
