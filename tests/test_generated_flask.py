@@ -6,7 +6,7 @@ checked end to end in one test: hand-written look, lint, bandit, migrations
 (`flask db upgrade` and `flask db check`), and the project's own test suite. The
 PostgreSQL combinations run their migrations and tests on a real server (the
 `postgres_database` fixture). Two combinations are also served by gunicorn and
-spoken to over HTTP.
+spoken to over HTTP, in the development and the production configuration.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import http.cookiejar
 import itertools
 import os
 import re
+import secrets
 import subprocess
 import time
 import urllib.error
@@ -167,7 +168,8 @@ def test_generated_project(
         assert_suite_ran_on(suite, server)
 
     if combo in SERVED:
-        serve(project, database_url)
+        for config in ("development", "production"):
+            serve(project, database_url, config)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -180,10 +182,16 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """A urllib client with a cookie jar, like a browser without JavaScript."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, behind_tls: bool = False) -> None:
+        """`behind_tls`: as if a TLS proxy stood in front, so `Secure` cookies are
+        sent back over this plain-HTTP connection (a browser speaks HTTPS to the proxy).
+        """
         self.base = base
+        protocols = ("https", "wss", "http") if behind_tls else ("https", "wss")
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=protocols)
+        self.jar = http.cookiejar.CookieJar(policy)
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
         )
 
     def request(
@@ -205,23 +213,31 @@ class Browser:
         return token[1]
 
 
-def serve(project: Path, database_url: str) -> None:
-    """gunicorn wsgi:app with FLASK_CONFIG=development, spoken to over HTTP.
+def serve(project: Path, database_url: str, config: str) -> None:
+    """gunicorn wsgi:app with FLASK_CONFIG=`config`, spoken to over HTTP.
 
-    The database is already migrated.
+    The database is already migrated. Production gets a random SECRET_KEY, as a
+    deployment sets it, and is spoken to as if through its TLS proxy.
     """
-    env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
+    env = {"FLASK_CONFIG": config, "DATABASE_URL": database_url}
+    production = config == "production"
+    if production:
+        env["SECRET_KEY"] = secrets.token_urlsafe(50)
 
     with gunicorn("wsgi:app", cwd=project, env=env) as (base, proc):
-        browser = Browser(base)
+        browser = Browser(base, behind_tls=production)
         status, headers, page = browser.request("/")
-        print(f"worker RSS after the first request: {worker_rss_kib(proc.pid)} KiB")
+        print(
+            f"{config}: worker RSS after the first request: "
+            f"{worker_rss_kib(proc.pid)} KiB"
+        )
         assert status == 200 and "Welcome" in page
         assert headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert ("Strict-Transport-Security" in headers) == production
         assert browser.request("/static/style.css")[0] == 200
 
-        email, password = "ada@example.com", "a-long-server-test-password"
+        email, password = f"ada-{config}@example.com", "a-long-server-test-password"
         token = browser.csrf_token("/auth/register")
         status, headers, _ = browser.request(
             "/auth/register",
@@ -253,6 +269,8 @@ def serve(project: Path, database_url: str) -> None:
         assert status == 302 and headers["Location"] == "/auth/account"
         status, _, page = browser.request("/auth/account")
         assert status == 200 and email in page
+        # Production's session cookie is Secure, development's is not.
+        assert {cookie.secure for cookie in browser.jar} == {production}
 
 
 @pytest.mark.slow
