@@ -112,7 +112,7 @@ def test_ci_run_fails_with_one_line_when_a_component_cannot_be_installed(
     tmp_path: Path,
 ) -> None:
     # No redis-server, chromium, chromedriver on this PATH, and no apt-get.
-    path = shell_bin(tmp_path / "bin", "dirname", "id")
+    path = shell_bin(tmp_path / "bin", "dirname", "id", "tr")
     proc = ci_run(path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stderr.count("\n") == 1, proc.stderr
@@ -124,7 +124,7 @@ def test_ci_run_fails_with_one_line_when_a_component_cannot_be_installed(
 
 
 def test_ci_run_fails_with_one_line_when_apt_get_fails(tmp_path: Path) -> None:
-    path = shell_bin(tmp_path / "bin", "dirname")
+    path = shell_bin(tmp_path / "bin", "dirname", "tr")
     for name, body in (("id", "echo 0"), ("apt-get", "exit 100")):
         (path / name).write_text(f"#!/bin/sh\n{body}\n")
         (path / name).chmod(0o755)
