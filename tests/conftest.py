@@ -52,37 +52,32 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 break
             parent.chmod(parent.stat().st_mode | 0o011)
     port = free_port()
-    subprocess.run(
-        [
-            *as_user,
-            initdb,
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
+    initdb_args = ["-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    server_options = f"-h 127.0.0.1 -p {port} -k {data}"
+    log = str(data / "server.log")
+    for command in (
+        [*as_user, initdb, *initdb_args],
         [
             *as_user,
             pg_ctl,
             "-D",
             str(data),
             "-o",
-            f"-h 127.0.0.1 -p {port} -k {data}",
+            server_options,
             "-l",
-            str(data / "server.log"),
+            log,
             "-w",
             "start",
         ],
-        check=True,
-        capture_output=True,
-    )
+    ):
+        proc = subprocess.run(command, capture_output=True, text=True)
+        if proc.returncode != 0:
+            said = (proc.stderr or proc.stdout).strip().splitlines() or ["no output"]
+            reason = f"{Path(command[len(as_user)]).name} failed: {said[0]}"
+            if Path(log).is_file():  # why the server itself stopped
+                reason += f" ({Path(log).read_text().strip().splitlines()[-1]})"
+            shutil.rmtree(data, ignore_errors=True)
+            unavailable("postgresql", reason)
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:

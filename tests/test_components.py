@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,33 @@ def test_ci_run_fails_with_one_line_when_apt_get_fails(tmp_path: Path) -> None:
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.strip().endswith("(apt-get install failed)"), proc.stderr
     assert "redis-server" in proc.stderr
+
+
+def test_a_postgresql_that_cannot_start_fails_ci_with_one_line(tmp_path: Path) -> None:
+    """The real fixture, in a pytest of its own, with an initdb that fails."""
+    # Readable by the postgres user too (the fixture drops to it when run as root).
+    fake = Path(tempfile.mkdtemp(prefix="stackpick-fake-initdb-"))
+    fake.chmod(0o755)
+    initdb = fake / "initdb"
+    initdb.write_text("#!/bin/sh\necho 'initdb: error: simulated' >&2\nexit 1\n")
+    initdb.chmod(0o755)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"STACKPICK_TEST_POSTGRES_URL", "PYTEST_XDIST_WORKER"}
+    }
+    env.update(CI="true", PATH=f"{fake}{os.pathsep}{env.get('PATH', '')}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0",
+         "-q", "--no-header", "-rA", str(ROOT / "tests" / "test_pg_smoke.py")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    expected = (
+        "required component postgresql is unavailable: initdb failed: "
+        "initdb: error: simulated"
+    )
+    assert out.count(expected) >= 1 and "Traceback" not in out, out
+    assert "1 error" in out.splitlines()[-1], out
+    shutil.rmtree(fake)
