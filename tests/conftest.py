@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, free_port
+from support import ROOT, free_port, require, unavailable
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,30 +22,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.template = str(ROOT)
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}")):
-        return str(candidate)
-    return None
-
-
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PostgreSQL server on 127.0.0.1, as a base URL without a database name.
 
     Uses STACKPICK_TEST_POSTGRES_URL when .ci/run (or a developer) started one, else
-    starts a throwaway cluster for this test session (one per xdist worker). Skips with
-    the reason when no server can be had: never fakes one.
+    starts a throwaway cluster for this test session (one per xdist worker). When no
+    server can be had it never fakes one: `unavailable` fails in CI, skips elsewhere.
     """
     given = os.environ.get("STACKPICK_TEST_POSTGRES_URL")
     if given:
         yield given.rstrip("/")
         return
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    commands = require("postgresql")
+    initdb, pg_ctl = commands["initdb"], commands["pg_ctl"]
     # Not under pytest's numbered temp folders: a concurrent pytest run prunes old ones,
     # which would pull the data directory from under a running server.
     data = Path(tempfile.mkdtemp(prefix="stackpick-pg-"))
@@ -53,7 +43,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root.
         runuser = shutil.which("runuser")
         if not runuser:
-            pytest.skip("running as root without runuser: cannot start PostgreSQL")
+            unavailable("postgresql", "running as root without runuser to drop to")
         as_user = [runuser, "-u", "postgres", "--"]
         shutil.chown(data, "postgres")
         data.chmod(0o700)
@@ -62,37 +52,32 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 break
             parent.chmod(parent.stat().st_mode | 0o011)
     port = free_port()
-    subprocess.run(
-        [
-            *as_user,
-            initdb,
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
+    initdb_args = ["-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    server_options = f"-h 127.0.0.1 -p {port} -k {data}"
+    log = str(data / "server.log")
+    for command in (
+        [*as_user, initdb, *initdb_args],
         [
             *as_user,
             pg_ctl,
             "-D",
             str(data),
             "-o",
-            f"-h 127.0.0.1 -p {port} -k {data}",
+            server_options,
             "-l",
-            str(data / "server.log"),
+            log,
             "-w",
             "start",
         ],
-        check=True,
-        capture_output=True,
-    )
+    ):
+        proc = subprocess.run(command, capture_output=True, text=True)
+        if proc.returncode != 0:
+            said = (proc.stderr or proc.stdout).strip().splitlines() or ["no output"]
+            reason = f"{Path(command[len(as_user)]).name} failed: {said[0]}"
+            if Path(log).is_file():  # why the server itself stopped
+                reason += f" ({Path(log).read_text().strip().splitlines()[-1]})"
+            shutil.rmtree(data, ignore_errors=True)
+            unavailable("postgresql", reason)
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:

@@ -7,8 +7,10 @@ started and stopped by its own PID, and checks that a rendered tree looks hand-w
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +20,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
+from xml.etree import ElementTree
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -215,3 +221,246 @@ def fresh_venv(project: Path, where: Path) -> Path:
         timeout=900,
     )
     return python
+
+
+def run_stackpick(
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+    timeout: float = 300,
+    check: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m stackpick ARGS` as a script would run it: no terminal, output kept.
+
+    `env` is the whole environment (default: this one). With `check`, a non-zero exit
+    fails the test with the output; otherwise the caller looks at the exit code.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-m", "stackpick", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=stdin,
+        env=dict(env) if env is not None else os.environ.copy(),
+        timeout=timeout,
+        check=False,
+    )
+    if check:
+        assert proc.returncode == 0, f"stackpick {args}: {proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+# What the template is made of: the wheel carries a plain copy of these.
+TEMPLATE_PARTS = (
+    "copier.yml",
+    "includes",
+    "generator/stackpick/rules.yaml",
+    "template-flask",
+    "template-django",
+)
+
+
+def copy_template_folder(source: Path, dest: Path) -> Path:
+    """The template at `source` as a plain folder `dest` (no .git), like the wheel's."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in TEMPLATE_PARTS:
+        origin, target = source / part, dest / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, target, ignore=ignore)
+        else:
+            shutil.copy2(origin, target)
+    return dest
+
+
+def render_copie(copie: Any, framework: str, **answers: Any) -> Path:
+    """Render a project of `framework` with pytest-copie; its folder."""
+    result = copie.copy(extra_answers={"framework": framework, **answers})
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    return result.project_dir
+
+
+def venv_with_project(project: Path, where: Path, imports: str) -> Path:
+    """`fresh_venv`, then the README's first checks in it: `imports` import, ruff.
+
+    Returns the venv's python.
+    """
+    python = fresh_venv(project, where)
+    run([python, "-c", f"import {imports}"], cwd=project)
+    run([python.parent / "ruff", "check", "."], cwd=project)
+    return python
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteRun:
+    """What a generated project's own test suite did, from its junit report."""
+
+    collected: int
+    passed: int
+    seconds: float
+    # test name -> the properties it recorded (pytest's `record_property`)
+    properties: dict[str, dict[str, str]]
+
+
+def run_generated_suite(
+    project: Path, env: Mapping[str, str] | None = None, python: Path | None = None
+) -> SuiteRun:
+    """Run the project's own suite as its README says; every collected test must pass.
+
+    The count comes from two places that must agree: pytest's summary line and its
+    junit report. A test skipped, deselected, xfailed or erroring fails here, so a
+    suite cannot shrink silently.
+    """
+    report = project.parent / f"{project.name}-junit.xml"
+    # Its own --basetemp: a pytest that picks the default one resets the permissions
+    # of /tmp/pytest-of-USER, which the PostgreSQL test server (another user) needs.
+    basetemp = project.parent / f"{project.name}-pytest"
+    started = time.monotonic()
+    proc = run(
+        [
+            python or sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--basetemp={basetemp}",
+            f"--junitxml={report}",
+        ],
+        cwd=project,
+        env=env,
+    )
+    seconds = time.monotonic() - started
+    summary = proc.stdout.strip().splitlines()[-1]
+    counts = {
+        word: int(n)
+        for n, word in re.findall(r"(\d+) ([a-z]+)", summary)
+        if not word.startswith("warning")
+    }
+    cases = ElementTree.parse(report).getroot().iter("testcase")
+    outcomes: dict[str, str] = {}
+    properties: dict[str, dict[str, str]] = {}
+    for case in cases:
+        name = f"{case.get('classname')}.{case.get('name')}"
+        bad = [
+            child.tag for child in case if child.tag in {"skipped", "failure", "error"}
+        ]
+        outcomes[name] = bad[0] if bad else "passed"
+        properties[name] = {
+            p.get("name"): p.get("value") for p in case.iter("property")
+        }
+    passed = sum(outcome == "passed" for outcome in outcomes.values())
+    collected = len(outcomes) + counts.get("deselected", 0)
+    not_passed = sorted(
+        name for name, outcome in outcomes.items() if outcome != "passed"
+    )
+    assert counts == {"passed": passed}, f"{summary!r}; not passed: {not_passed}"
+    assert passed == collected > 0, f"{summary!r}: {passed} of {collected} passed"
+    return SuiteRun(collected, passed, seconds, properties)
+
+
+# -- real components ------------------------------------------------------------------
+# The real programs tests run (never fakes). .ci/run installs each of them; `require` is
+# the one place that decides what happens when one is missing.
+
+
+@dataclasses.dataclass(frozen=True)
+class Component:
+    """A real program the tests need, the commands it is, and how to get it."""
+
+    commands: tuple[str, ...]
+    install: str
+    # Folders searched after PATH (glob patterns): Debian keeps PostgreSQL's server
+    # binaries off PATH.
+    extra_dirs: tuple[str, ...] = ()
+
+
+COMPONENTS = {
+    "postgresql": Component(
+        ("initdb", "pg_ctl"),
+        "apt-get install postgresql",
+        ("/usr/lib/postgresql/*/bin",),
+    ),
+    "redis": Component(("redis-server",), "apt-get install redis-server"),
+    "chromium": Component(
+        ("chromium", "chromedriver"), "apt-get install chromium chromium-driver"
+    ),
+    "uv": Component(("uv",), 'pip install -e ".[test]" (the test extra has uv)'),
+}
+
+
+def in_ci() -> bool:
+    """Whether this run is CI (CI=true, as GitHub Actions and most runners set it)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def unavailable(component: str, reason: str) -> NoReturn:
+    """A required component cannot be had: fail in CI, skip with the reason elsewhere.
+
+    In CI a skip would let the run stay green with a README claim untested, so it is
+    an error, one line naming the component. A developer without it still runs the rest.
+    """
+    message = f"required component {component} is unavailable: {reason}"
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def find_command(name: str, extra_dirs: Sequence[str] = ()) -> str | None:
+    """`name` on PATH (the venv's bin first), else in the newest of `extra_dirs`."""
+    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found:
+        return found
+    for pattern in extra_dirs:
+        found_paths = Path("/").glob(f"{pattern.lstrip('/')}/{name}")
+        # Natural order, so that PostgreSQL 15 comes after 9.
+        candidates = sorted(
+            found_paths, key=lambda p: [int(n) for n in re.findall(r"\d+", str(p))]
+        )
+        if candidates:
+            return str(candidates[-1])
+    return None
+
+
+def require(component: str) -> dict[str, str]:
+    """The commands of a required component, by name to path (see `unavailable`)."""
+    spec = COMPONENTS[component]
+    paths: dict[str, str] = {}
+    for name in spec.commands:
+        path = find_command(name, spec.extra_dirs)
+        if path is None:
+            unavailable(component, f"{name} is not installed ({spec.install})")
+        paths[name] = path
+    return paths
+
+
+def postgres_version(server_url: str) -> str:
+    """`SELECT version()` as the PostgreSQL server at `server_url` answers it."""
+    import psycopg
+
+    with psycopg.connect(f"{server_url}/postgres") as conn:
+        row = conn.execute("SELECT version()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def assert_suite_ran_on(suite: SuiteRun, postgres_server: str | None) -> None:
+    """The generated suite talked to this PostgreSQL server (None: to SQLite).
+
+    The generated tests/test_database.py asks its connection's server to describe
+    itself and records the answer as the `database_server` property of the junit
+    report; on PostgreSQL it must equal what our server says, word for word.
+    """
+    servers = {
+        props["database_server"]
+        for props in suite.properties.values()
+        if "database_server" in props
+    }
+    assert len(servers) == 1, f"expected one database_server property, got {servers}"
+    server = servers.pop()
+    if postgres_server:
+        assert server == postgres_version(postgres_server)
+    else:
+        assert server.startswith("SQLite "), server

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from stackpick.cli import main
+from support import run_stackpick
 
 Tree = dict[str, tuple[int, str, bytes | str | None]]
 
@@ -66,15 +67,9 @@ def run_cli(
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m stackpick ARGS` with no terminal."""
-    return subprocess.run(
-        [sys.executable, "-m", "stackpick", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=stdin,
-        timeout=timeout,
-        env=env or clean_env(),
+    """`python -m stackpick ARGS` with no terminal and no preset from outside."""
+    return run_stackpick(
+        *args, cwd=cwd, stdin=stdin, timeout=timeout, env=env or clean_env()
     )
 
 

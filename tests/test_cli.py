@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,20 +13,11 @@ import yaml
 
 from stackpick.cli import main
 from stackpick.rules import load_rules
+from support import run_stackpick
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None):
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "stackpick", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+    return run_stackpick(*args, cwd=cwd, timeout=120, env={**os.environ, **(env or {})})
 
 
 def test_recommend_json_schema(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,9 +27,12 @@ from support import (
     BIN,
     assert_hand_written,
     assert_ruff_clean,
-    fresh_venv,
+    assert_suite_ran_on,
     gunicorn,
+    render_copie,
     run,
+    run_generated_suite,
+    venv_with_project,
     worker_rss_kib,
 )
 
@@ -55,10 +57,7 @@ def combo_id(combo: Mapping[str, Any]) -> str:
 
 def render(copie: Any, **answers: Any) -> Path:
     """Render a Django project with these answers; its folder."""
-    result = copie.copy(extra_answers={"framework": "django", **answers})
-    assert result.exit_code == 0, result.exception
-    assert result.project_dir is not None
-    return result.project_dir
+    return render_copie(copie, "django", **answers)
 
 
 def production_env(database_url: str) -> dict[str, str]:
@@ -90,8 +89,10 @@ def test_generated_project(
     bandit = run([BIN / "bandit", "-q", "-r", ".", "-ll"], cwd=project, check=False)
     assert bandit.returncode == 0, f"bandit (medium/high):\n{bandit.stdout}"
 
+    server = None  # the PostgreSQL server the combination uses
     if combo["database"] == "postgresql":
         database_url = request.getfixturevalue("postgres_database")
+        server = request.getfixturevalue("postgres_server")
     else:
         database_url = f"sqlite:///{project / 'empty.sqlite3'}"
     local = {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
@@ -126,21 +127,19 @@ def test_generated_project(
 
     # The project's own suite, with its own pytest settings (config.settings.test).
     # On PostgreSQL, pytest-django creates and drops a test_ copy of the database.
-    started = time.monotonic()
-    proc = run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
+    # Every collected test passed, on the database the combination names.
+    suite = run_generated_suite(
+        project,
         env={
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url,
         },
     )
-    passed = int(re.search(r"(\d+) passed", proc.stdout).group(1))
-    assert "failed" not in proc.stdout and "error" not in proc.stdout.lower()
     print(
-        f"\n{combo_id(combo)}: generated suite {passed} tests in "
-        f"{time.monotonic() - started:.1f} s"
+        f"\n{combo_id(combo)}: generated suite {suite.passed} of {suite.collected}"
+        f" tests passed in {suite.seconds:.1f} s"
     )
+    assert_suite_ran_on(suite, server)
 
     if combo in SERVED:
         serve(project, production)
@@ -220,23 +219,18 @@ def serve(project: Path, env: dict[str, str]) -> None:
 def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
     """The README's own steps in a new virtual environment, dependencies from PyPI."""
     project = render(copie, needs_api=True, needs_admin=True, database="postgresql")
-    python = fresh_venv(project, tmp_path)
-    venv = python.parent.parent
-    run(
-        [python, "-c", "import psycopg, rest_framework, drf_spectacular_sidecar"],
-        cwd=project,
+    python = venv_with_project(
+        project, tmp_path, "psycopg, rest_framework, drf_spectacular_sidecar"
     )
     sqlite = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    run([venv / "bin" / "ruff", "check", "."], cwd=project)
     run(
         [python, "manage.py", "makemigrations", "--check", "--dry-run"],
         cwd=project,
         env=sqlite,
     )
     run([python, "manage.py", "migrate", "--noinput"], cwd=project, env=sqlite)
-    proc = run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
+    run_generated_suite(
+        project,
         env={**sqlite, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        python=python,
     )
-    assert " passed" in proc.stdout and "failed" not in proc.stdout

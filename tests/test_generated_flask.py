@@ -6,7 +6,7 @@ checked end to end in one test: hand-written look, lint, bandit, migrations
 (`flask db upgrade` and `flask db check`), and the project's own test suite. The
 PostgreSQL combinations run their migrations and tests on a real server (the
 `postgres_database` fixture). Two combinations are also served by gunicorn and
-spoken to over HTTP.
+spoken to over HTTP, in the development and the production configuration.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import http.cookiejar
 import itertools
 import os
 import re
+import secrets
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -32,10 +32,13 @@ from support import (
     BIN,
     assert_hand_written,
     assert_ruff_clean,
+    assert_suite_ran_on,
     free_port,
-    fresh_venv,
     gunicorn,
+    render_copie,
     run,
+    run_generated_suite,
+    venv_with_project,
     worker_rss_kib,
 )
 
@@ -113,43 +116,13 @@ def create_database(server: str) -> str:
 
 def render(copie: Any, **answers: Any) -> Path:
     """Render a Flask project with these answers; its folder."""
-    result = copie.copy(
-        extra_answers={"framework": "flask", "project_name": "My Site", **answers}
-    )
-    assert result.exit_code == 0, result.exception
-    assert result.project_dir is not None
-    return result.project_dir
+    return render_copie(copie, "flask", **{"project_name": "My Site", **answers})
 
 
 def flask_cli(project: Path, *args: str, env: Mapping[str, str]) -> str:
     """Run `flask --app SLUG ...` in the project; its output (stdout then stderr)."""
     proc = run([BIN / "flask", "--app", SLUG, *args], cwd=project, env=env)
     return proc.stdout + proc.stderr
-
-
-def run_project_tests(project: Path, env: Mapping[str, str]) -> tuple[int, float]:
-    """The project's own suite, as its README says; (tests passed, seconds)."""
-    started = time.monotonic()
-    # Its own --basetemp: a pytest that picks the default one resets the permissions
-    # of /tmp/pytest-of-USER, which the PostgreSQL test server (another user) needs.
-    basetemp = project.parent / f"{project.name}-pytest"
-    proc = run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--basetemp={basetemp}",
-        ],
-        cwd=project,
-        env=env,
-    )
-    seconds = time.monotonic() - started
-    summary = proc.stdout.strip().splitlines()[-1]
-    assert "failed" not in summary and "error" not in summary, proc.stdout
-    return int(re.search(r"(\d+) passed", summary).group(1)), seconds
 
 
 @pytest.mark.slow
@@ -167,13 +140,13 @@ def test_generated_project(
 
     test_env: dict[str, str] = {}
     database_url = ""
+    server = None  # the PostgreSQL server the combination uses
     if uses_sql(combo):
         if combo["database"] == "postgresql":
             database_url = request.getfixturevalue("postgres_database")
             # The project's suite runs on the same real server, in its own database.
-            test_env["TEST_DATABASE_URL"] = create_database(
-                request.getfixturevalue("postgres_server")
-            )
+            server = request.getfixturevalue("postgres_server")
+            test_env["TEST_DATABASE_URL"] = create_database(server)
         else:
             database_url = f"sqlite:///{project / 'migrated.sqlite3'}"
         env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
@@ -185,11 +158,18 @@ def test_generated_project(
     else:
         assert not (project / "migrations").exists()
 
-    passed, seconds = run_project_tests(project, test_env)
-    print(f"\n{combo_id(combo)}: generated suite {passed} tests in {seconds:.1f} s")
+    # Every collected test passed, on the database the combination names.
+    suite = run_generated_suite(project, test_env)
+    print(
+        f"\n{combo_id(combo)}: generated suite {suite.passed} of {suite.collected}"
+        f" tests passed in {suite.seconds:.1f} s"
+    )
+    if uses_sql(combo):
+        assert_suite_ran_on(suite, server)
 
     if combo in SERVED:
-        serve(project, database_url)
+        for config in ("development", "production"):
+            serve(project, database_url, config)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -202,10 +182,16 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """A urllib client with a cookie jar, like a browser without JavaScript."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, behind_tls: bool = False) -> None:
+        """`behind_tls`: as if a TLS proxy stood in front, so `Secure` cookies are
+        sent back over this plain-HTTP connection (a browser speaks HTTPS to the proxy).
+        """
         self.base = base
+        protocols = ("https", "wss", "http") if behind_tls else ("https", "wss")
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=protocols)
+        self.jar = http.cookiejar.CookieJar(policy)
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
         )
 
     def request(
@@ -227,23 +213,31 @@ class Browser:
         return token[1]
 
 
-def serve(project: Path, database_url: str) -> None:
-    """gunicorn wsgi:app with FLASK_CONFIG=development, spoken to over HTTP.
+def serve(project: Path, database_url: str, config: str) -> None:
+    """gunicorn wsgi:app with FLASK_CONFIG=`config`, spoken to over HTTP.
 
-    The database is already migrated.
+    The database is already migrated. Production gets a random SECRET_KEY, as a
+    deployment sets it, and is spoken to as if through its TLS proxy.
     """
-    env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
+    env = {"FLASK_CONFIG": config, "DATABASE_URL": database_url}
+    production = config == "production"
+    if production:
+        env["SECRET_KEY"] = secrets.token_urlsafe(50)
 
     with gunicorn("wsgi:app", cwd=project, env=env) as (base, proc):
-        browser = Browser(base)
+        browser = Browser(base, behind_tls=production)
         status, headers, page = browser.request("/")
-        print(f"worker RSS after the first request: {worker_rss_kib(proc.pid)} KiB")
+        print(
+            f"{config}: worker RSS after the first request: "
+            f"{worker_rss_kib(proc.pid)} KiB"
+        )
         assert status == 200 and "Welcome" in page
         assert headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert ("Strict-Transport-Security" in headers) == production
         assert browser.request("/static/style.css")[0] == 200
 
-        email, password = "ada@example.com", "a-long-server-test-password"
+        email, password = f"ada-{config}@example.com", "a-long-server-test-password"
         token = browser.csrf_token("/auth/register")
         status, headers, _ = browser.request(
             "/auth/register",
@@ -275,6 +269,8 @@ def serve(project: Path, database_url: str) -> None:
         assert status == 302 and headers["Location"] == "/auth/account"
         status, _, page = browser.request("/auth/account")
         assert status == 200 and email in page
+        # Production's session cookie is Secure, development's is not.
+        assert {cookie.secure for cookie in browser.jar} == {production}
 
 
 @pytest.mark.slow
@@ -312,10 +308,8 @@ def test_production_refuses_to_boot_without_secret_key(copie: Any) -> None:
 def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None:
     """The README's own steps in a new virtual environment, dependencies from PyPI."""
     project = render(copie, **{**FULLEST, "database": "postgresql"})
-    python = fresh_venv(project, tmp_path)
+    python = venv_with_project(project, tmp_path, "psycopg, flask_admin, flask_limiter")
     venv = python.parent.parent
-    run([python, "-c", "import psycopg, flask_admin, flask_limiter"], cwd=project)
-    run([venv / "bin" / "ruff", "check", "."], cwd=project)
     env = {
         "FLASK_CONFIG": "development",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -323,5 +317,4 @@ def test_installs_and_passes_in_a_fresh_venv(copie: Any, tmp_path: Path) -> None
     }
     run([venv / "bin" / "flask", "--app", SLUG, "db", "upgrade"], cwd=project, env=env)
     run([venv / "bin" / "flask", "--app", SLUG, "db", "check"], cwd=project, env=env)
-    proc = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
-    assert " passed" in proc.stdout and "failed" not in proc.stdout
+    run_generated_suite(project, python=python)

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from support import run_stackpick
 
 SECRET_LINE = re.compile(r"^(?:DJANGO_)?SECRET_KEY=(.+)$", re.MULTILINE)
 
 
 def render(dest: Path, framework: str) -> str:
-    subprocess.run(
-        [sys.executable, "-m", "stackpick", "new", str(dest), "--defaults",
-         "-d", f"framework={framework}"],
-        check=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )  # fmt: skip
+    run_stackpick("new", dest, "--defaults", "-d", f"framework={framework}", check=True)
     match = SECRET_LINE.search((dest / ".env").read_text())
     assert match, ".env holds no secret key"
     return match.group(1).strip()

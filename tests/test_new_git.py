@@ -14,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT
+from support import ROOT, copy_template_folder
+from support import run_stackpick as stackpick
 
 pytestmark = pytest.mark.slow
-
-# What a plain-folder template (the wheel's copy) holds.
-TEMPLATE_PARTS = (
-    "copier.yml",
-    "includes",
-    "generator/stackpick/rules.yaml",
-    "template-flask",
-    "template-django",
-)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -40,21 +32,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def stackpick(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stackpick", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=env if env is not None else os.environ.copy(),
-        timeout=300,
-        check=False,
-    )
-
-
 def git(project: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=project, capture_output=True, text=True, check=True
@@ -64,16 +41,9 @@ def git(project: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def plain_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as a plain folder (no .git), like the copy inside the wheel."""
-    folder = tmp_path_factory.mktemp("plain-template") / "template"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for part in TEMPLATE_PARTS:
-        source, target = ROOT / part, folder / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=ignore)
-        else:
-            shutil.copy2(source, target)
-    return folder
+    return copy_template_folder(
+        ROOT, tmp_path_factory.mktemp("plain-template") / "template"
+    )
 
 
 def test_new_makes_a_repo_with_one_commit(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from support import (
     assert_hand_written,
     assert_ruff_clean,
     files_holding,
+    render_copie,
     rendered_files,
     run,
 )
@@ -77,15 +78,14 @@ ALWAYS = {
     "templates/registration/login.html",
     "tests/conftest.py",
     "tests/test_accounts.py",
+    "tests/test_database.py",
     "tests/test_items.py",
     "tests/test_pages.py",
 }
 
 
 def render(copie: Any, **answers: Any) -> Path:
-    result = copie.copy(extra_answers={"framework": "django", **answers})
-    assert result.exit_code == 0, result.exception
-    return result.project_dir
+    return render_copie(copie, "django", **answers)
 
 
 def files_of(project: Path) -> set[str]:

@@ -16,6 +16,7 @@ from support import (
     assert_hand_written,
     assert_ruff_clean,
     files_holding,
+    render_copie,
     rendered_files,
 )
 
@@ -69,17 +70,14 @@ MIGRATIONS = {
     "migrations/script.py.mako",
     "migrations/versions/39a3b617795d_initial_tables.py",
     "tests/test_migrations.py",
+    "tests/test_database.py",
 }
 API = {f"{SLUG}/api.py", "tests/test_api.py"}
 ADMIN = {f"{SLUG}/admin.py", f"{SLUG}/commands.py", "tests/test_admin.py"}
 
 
 def render(copie: Any, **answers: Any) -> Path:
-    result = copie.copy(
-        extra_answers={"framework": "flask", "project_name": "My Site", **answers}
-    )
-    assert result.exit_code == 0, result.exception
-    return result.project_dir
+    return render_copie(copie, "flask", **{"project_name": "My Site", **answers})
 
 
 def files_of(project: Path) -> set[str]:

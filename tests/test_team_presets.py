@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import yaml
 from factors import QUESTIONS
 from stackpick.answers import Request, gather
 from stackpick.errors import StackpickError
+from support import run_stackpick
 
 PLATFORM = {
     "name": "Platform team standard",
@@ -34,16 +35,7 @@ def platform(tmp_path: Path) -> Path:
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "stackpick", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
+    return run_stackpick(*args, env={**os.environ, **(env or {})}, timeout=120)
 
 
 def test_pin_beats_the_rules_and_json_shows_both(platform: Path) -> None:
