@@ -7,9 +7,9 @@ Copier itself is used as installed, never forked:
 1. copier.yml is parsed with libyaml (PyYAML's C loader) when PyYAML has it, instead
    of the pure-Python `SafeLoader` (about 10x faster on copier.yml and its
    `!include`d rules).
-2. Compiled Jinja templates are reused within the render: Copier compiles every path
-   part and every question expression each time it renders one (~540 compiles for
-   ~50 files, ~100 distinct sources).
+2. Jinja sources are compiled once per render, and text without Jinja syntax not at
+   all: Copier compiles every path part and every question expression each time it
+   renders one (~540 compiles for ~50 files, most of them plain folder names).
 3. No `git config core.fileMode` subprocess per rendered file: Copier runs it to fix
    the git index of files the destination already tracks, and a copy into a new
    folder tracks none.
@@ -39,36 +39,39 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from copier import _jinja_ext, _main, _template, _vcs
-from copier._main import Worker
 
 Commit = tuple[str, str]  # (_src_path, _commit) to record
 
 
-def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Worker:
+def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
     """Like `copier.run_copy`, faster when `dst_path` is a new or empty folder."""
     dst = Path(dst_path)
     fresh = not dst.exists() or not any(dst.iterdir())
     with ExitStack() as stack:
-        stack.enter_context(_libyaml_config())
-        stack.enter_context(_folders_are_not_bundles())
-        recorded: Commit | None = None
+        pending = None
         if kwargs.get("vcs_ref") == "HEAD":
-            snapshot = stack.enter_context(_clean_snapshot(src_path))
-            if snapshot is not None:
-                recorded = (src_path, snapshot[1])
-                src_path, kwargs["vcs_ref"] = snapshot[0], None
-        worker_class = _fast_worker(fresh, recorded)
+            # git snapshots the template on the other core while Copier imports.
+            pending = stack.enter_context(_clean_snapshot(src_path))
+        from copier import _main, _template, _vcs
+
+        stack.enter_context(_patched(_template, "load_template_config", _libyaml))
+        stack.enter_context(_patched(_vcs, "is_git_bundle", _not_for_folders))
+        recorded: Commit | None = None
+        snapshot = pending() if pending else None
+        if snapshot is not None:
+            recorded = (src_path, snapshot[1])
+            src_path, kwargs["vcs_ref"] = snapshot[0], None
         kwargs.setdefault("settings", _main.SettingsModel.from_file())
+        worker_class = _fast_worker(_main.Worker, fresh, recorded)
         with worker_class(src_path=src_path, dst_path=dst, **kwargs) as worker:
             worker.run_copy()
         return worker
 
 
-def _fast_worker(fresh: bool, recorded: Commit | None) -> type[Worker]:
-    """A Worker with speed-ups 2, 3 and the recorded source of 5."""
+def _fast_worker(worker: type, fresh: bool, recorded: Commit | None) -> type:
+    """A Copier Worker with speed-ups 2, 3 and the recorded source of 5."""
 
-    class FastWorker(Worker):
+    class FastWorker(worker):  # type: ignore[misc, valid-type]
         @cached_property
         def jinja_env(self) -> Any:
             env = super().jinja_env
@@ -84,105 +87,131 @@ def _fast_worker(fresh: bool, recorded: Commit | None) -> type[Worker]:
             if recorded is None:
                 return answers
             src, commit = recorded
-            return {"_commit": commit, "_src_path": src, **answers}
+            return {"_commit": commit, "_src_path": src} | {
+                key: value for key, value in answers.items() if not key.startswith("_")
+            }
 
     return FastWorker
 
 
 def _compiled_once(env: Any) -> Callable[..., Any]:
-    """`env.from_string`, compiling each distinct source once.
+    """`env.from_string`, compiling each distinct source once; plain text never.
 
     Copier's YieldExtension resets its per-render state while compiling; a cached
     template resets it here instead, so `{% yield %}` path names behave the same.
     """
+    from copier._jinja_ext import get_yield_context
+
     compile_ = env.from_string
     cache: dict[str, Any] = {}
+    markers = (env.block_start_string, env.variable_start_string)
+    markers += (env.comment_start_string,)
+    plain_ok = not (env.line_statement_prefix or env.line_comment_prefix)
 
     def from_string(source: Any, globals: Any = None, template_class: Any = None):
         if not isinstance(source, str) or globals is not None or template_class:
             return compile_(source, globals, template_class)
         if source in cache:
-            state = _jinja_ext.get_yield_context(env)
+            state = get_yield_context(env)
             state.yield_name = state.yield_iterable = None
             return cache[source]
-        cache[source] = compile_(source)
+        if plain_ok and "\r" not in source and not any(m in source for m in markers):
+            cache[source] = _PlainText(source, env.keep_trailing_newline)
+        else:
+            cache[source] = compile_(source)
         return cache[source]
 
     return from_string
 
 
+class _PlainText:
+    """What a template without any Jinja syntax renders to, whatever the context."""
+
+    def __init__(self, source: str, keep_trailing_newline: bool) -> None:
+        # Jinja drops one trailing newline unless told to keep it.
+        drop = not keep_trailing_newline and source.endswith("\n")
+        self.text = source[:-1] if drop else source
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.text
+
+
+def _libyaml(load: Callable[..., Any]) -> Callable[..., Any]:
+    """Speed-up 1: Copier's loader subclasses `yaml.SafeLoader` when called."""
+    fast = getattr(yaml, "CSafeLoader", None)
+
+    def load_template_config(*args: Any, **kwargs: Any) -> Any:
+        if fast is None:
+            return load(*args, **kwargs)
+        with _patched(yaml, "SafeLoader", lambda _: fast):
+            return load(*args, **kwargs)
+
+    return load_template_config
+
+
+def _not_for_folders(is_git_bundle: Callable[[Path], bool]) -> Callable[..., bool]:
+    """Speed-up 4: a folder is never a git bundle."""
+    return lambda path: not Path(path).is_dir() and is_git_bundle(path)
+
+
 @contextmanager
-def _patched(module: Any, name: str, replacement: Callable[..., Any]) -> Iterator[None]:
-    """`module.name` replaced for the duration; left alone if Copier renamed it."""
+def _clean_snapshot(
+    src_path: str,
+) -> Iterator[Callable[[], tuple[str, str] | None]]:
+    """Speed-up 5: start snapshotting; yield a wait for (folder, describe) or None.
+
+    None when `src_path` is not the root of a local git checkout with a clean working
+    tree (untracked files count as dirty, as for Copier), or has submodules. The git
+    commands run in parallel, and in parallel with whatever the caller does next.
+    """
+    root = Path(src_path)
+    git = shutil.which("git")
+    usable = git and (root / ".git").exists() and not (root / ".gitmodules").exists()
+    if not usable:
+        yield lambda: None
+        return
+    with tempfile.TemporaryDirectory(prefix="stackpick-template-") as folder:
+        # checkout-index writes what the index holds: with a clean tree, HEAD.
+        prefix = os.path.join(folder, "t") + os.sep
+        commands = {
+            "status": ["--no-optional-locks", "status", "--porcelain"],
+            "describe": ["describe", "--tags", "--always"],
+            "files": ["checkout-index", "--all", f"--prefix={prefix}"],
+        }
+        running = {
+            name: subprocess.Popen(
+                [git, *args],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            for name, args in commands.items()
+        }
+
+        def wait() -> tuple[str, str] | None:
+            out = {name: proc.communicate()[0] for name, proc in running.items()}
+            if any(proc.returncode for proc in running.values()) or out["status"]:
+                return None
+            return prefix.rstrip(os.sep), out["describe"].strip()
+
+        try:
+            yield wait
+        finally:
+            for proc in running.values():
+                proc.communicate()  # never leave a git writing into the folder
+
+
+@contextmanager
+def _patched(module: Any, name: str, wrap: Callable[..., Any]) -> Iterator[None]:
+    """`module.name` wrapped by `wrap` for the duration; left alone if it is gone."""
     original = getattr(module, name, None)
     if original is None:
         yield
         return
-    setattr(module, name, replacement(original))
+    setattr(module, name, wrap(original))
     try:
         yield
     finally:
         setattr(module, name, original)
-
-
-def _libyaml_config() -> Any:
-    """Speed-up 1: Copier's copier.yml loader subclasses yaml.SafeLoader at call time."""
-    fast = getattr(yaml, "CSafeLoader", None)
-
-    def wrap(load: Callable[..., Any]) -> Callable[..., Any]:
-        def load_template_config(*args: Any, **kwargs: Any) -> Any:
-            if fast is None:
-                return load(*args, **kwargs)
-            with _patched(yaml, "SafeLoader", lambda _: fast):
-                return load(*args, **kwargs)
-
-        return load_template_config
-
-    return _patched(_template, "load_template_config", wrap)
-
-
-def _folders_are_not_bundles() -> Any:
-    """Speed-up 4."""
-
-    def wrap(is_git_bundle: Callable[[Path], bool]) -> Callable[[Path], bool]:
-        return lambda path: not Path(path).is_dir() and is_git_bundle(path)
-
-    return _patched(_vcs, "is_git_bundle", wrap)
-
-
-@contextmanager
-def _clean_snapshot(src_path: str) -> Iterator[tuple[str, str] | None]:
-    """Speed-up 5: (plain folder with the checkout's files, its describe) or None.
-
-    None when `src_path` is not the root of a local git checkout with a clean working
-    tree (untracked files count as dirty, as for Copier), or has submodules.
-    """
-    root = Path(src_path)
-    git = shutil.which("git")
-    if not (git and root.is_dir() and (root / ".git").exists()):
-        yield None
-        return
-    if (root / ".gitmodules").exists():
-        yield None
-        return
-
-    def out(*args: str) -> str | None:
-        proc = subprocess.run(
-            [git, *args], cwd=root, capture_output=True, text=True, check=False
-        )
-        return proc.stdout.strip() if proc.returncode == 0 else None
-
-    if out("rev-parse", "--show-toplevel") != str(root.resolve()):
-        yield None
-        return
-    if out("status", "--porcelain") != "":
-        yield None
-        return
-    commit = out("describe", "--tags", "--always")
-    with tempfile.TemporaryDirectory(prefix="stackpick-template-") as folder:
-        # checkout-index writes what the index holds: with a clean tree, HEAD.
-        prefix = os.path.join(folder, "t") + os.sep
-        if commit is None or out("checkout-index", "--all", f"--prefix={prefix}") is None:
-            yield None
-            return
-        yield prefix.rstrip(os.sep), commit
