@@ -200,7 +200,8 @@ def _clean_snapshot(
             yield wait
         finally:
             for proc in running.values():
-                proc.communicate()  # never leave a git writing into the folder
+                if proc.returncode is None:  # never leave a git writing into it
+                    proc.communicate()
 
 
 @contextmanager
