@@ -16,10 +16,10 @@ Copier itself is used as installed, never forked:
 4. No `git init` + `git bundle verify` on a template that is a folder: a git bundle
    is a file.
 5. A local git template asked for at `HEAD` with a clean working tree is rendered
-   from a plain snapshot of that tree (`git checkout-index`) instead of a `git
-   clone`; the answers file still records the checkout as `_src_path` and
-   `git describe --tags --always` as `_commit`, exactly what Copier records, so
-   `copier update` works the same. A dirty tree keeps Copier's own clone.
+   from a plain snapshot of its tracked files (hard links) instead of a `git clone`;
+   the answers file still records the checkout as `_src_path` and `git describe
+   --tags --always` as `_commit`, exactly what Copier records, so `copier update`
+   works the same. A dirty tree keeps Copier's own clone.
 
 Each patch is skipped if Copier's internals moved (the render is then merely
 slower); tests/test_copier_speed.py holds the fast render byte-identical to plain
@@ -170,38 +170,48 @@ def _clean_snapshot(
     if not usable:
         yield lambda: None
         return
-    with tempfile.TemporaryDirectory(prefix="stackpick-template-") as folder:
-        # checkout-index writes what the index holds: with a clean tree, HEAD.
-        prefix = os.path.join(folder, "t") + os.sep
-        commands = {
+    running = {
+        name: subprocess.Popen(
+            [git, *args],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for name, args in {
             "status": ["--no-optional-locks", "status", "--porcelain"],
             "describe": ["describe", "--tags", "--always"],
-            "files": ["checkout-index", "--all", f"--prefix={prefix}"],
-        }
-        running = {
-            name: subprocess.Popen(
-                [git, *args],
-                cwd=root,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL,
-                text=True,
-            )
-            for name, args in commands.items()
-        }
+            "files": ["ls-files", "-z"],
+        }.items()
+    }
+    with tempfile.TemporaryDirectory(prefix="stackpick-template-") as folder:
 
         def wait() -> tuple[str, str] | None:
             out = {name: proc.communicate()[0] for name, proc in running.items()}
             if any(proc.returncode for proc in running.values()) or out["status"]:
                 return None
-            return prefix.rstrip(os.sep), out["describe"].strip()
+            # Clean: the working tree holds exactly HEAD's files. Link, don't copy.
+            snapshot = Path(folder, "template")
+            for name in filter(None, out["files"].split("\0")):
+                _link_or_copy(root / name, snapshot / name)
+            return str(snapshot), out["describe"].strip()
 
         try:
             yield wait
         finally:
             for proc in running.values():
-                if proc.returncode is None:  # never leave a git writing into it
+                if proc.returncode is None:
                     proc.communicate()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link when the file system allows one, else a copy (modes kept)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
 @contextmanager
