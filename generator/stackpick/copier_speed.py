@@ -97,8 +97,8 @@ def _fast_worker(worker: type, fresh: bool, recorded: Commit | None) -> type:
 def _compiled_once(env: Any) -> Callable[..., Any]:
     """`env.from_string`, compiling each distinct source once; plain text never.
 
-    Copier's YieldExtension resets its per-render state while compiling; a cached
-    template resets it here instead, so `{% yield %}` path names behave the same.
+    Copier's YieldExtension resets its per-render state while compiling; it is reset
+    here for every template handed out, so `{% yield %}` path names behave the same.
     """
     from copier._jinja_ext import get_yield_context
 
@@ -111,14 +111,14 @@ def _compiled_once(env: Any) -> Callable[..., Any]:
     def from_string(source: Any, globals: Any = None, template_class: Any = None):
         if not isinstance(source, str) or globals is not None or template_class:
             return compile_(source, globals, template_class)
-        if source in cache:
-            state = get_yield_context(env)
-            state.yield_name = state.yield_iterable = None
-            return cache[source]
-        if plain_ok and "\r" not in source and not any(m in source for m in markers):
-            cache[source] = _PlainText(source, env.keep_trailing_newline)
-        else:
-            cache[source] = compile_(source)
+        if source not in cache:
+            plain = plain_ok and "\r" not in source
+            if plain and not any(marker in source for marker in markers):
+                cache[source] = _PlainText(source, env.keep_trailing_newline)
+            else:
+                cache[source] = compile_(source)
+        state = get_yield_context(env)  # as compiling would have reset it
+        state.yield_name = state.yield_iterable = None
         return cache[source]
 
     return from_string
