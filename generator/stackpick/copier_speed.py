@@ -1,8 +1,9 @@
 """`copier.run_copy` for a fresh project, without the costs a fresh copy never needs.
 
-A drop-in for `copier.run_copy` (same arguments). Each speed-up is the small change
-we would propose to Copier upstream, applied from our side for this one call only;
-Copier itself is used as installed, never forked:
+A drop-in for `copier.run_copy` (same arguments), which it calls with a faster
+Worker. Each speed-up is the small change we would propose to Copier upstream,
+applied from our side for this one call only; Copier itself is used as installed,
+never forked:
 
 1. copier.yml is parsed with libyaml (PyYAML's C loader) when PyYAML has it, instead
    of the pure-Python `SafeLoader` (about 10x faster on copier.yml and its
@@ -34,7 +35,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ Commit = tuple[str, str]  # (_src_path, _commit) to record
 
 
 def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
-    """Like `copier.run_copy`, faster when `dst_path` is a new or empty folder."""
+    """`copier.run_copy`, faster when `dst_path` is a new or empty folder."""
     dst = Path(dst_path)
     fresh = not dst.exists() or not any(dst.iterdir())
     with ExitStack() as stack:
@@ -52,6 +53,7 @@ def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
         if kwargs.get("vcs_ref") == "HEAD":
             # git snapshots the template on the other core while Copier imports.
             pending = stack.enter_context(_clean_snapshot(src_path))
+        import copier
         from copier import _main, _template, _vcs
 
         stack.enter_context(_patched(_template, "load_template_config", _libyaml))
@@ -61,14 +63,12 @@ def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
         if snapshot is not None:
             recorded = (src_path, snapshot[1])
             src_path, kwargs["vcs_ref"] = snapshot[0], None
-        kwargs.setdefault("settings", _main.SettingsModel.from_file())
-        worker_class = _fast_worker(_main.Worker, fresh, recorded)
-        with worker_class(src_path=src_path, dst_path=dst, **kwargs) as worker:
-            worker.run_copy()
-        return worker
+        faster = partial(_fast_worker, fresh=fresh, recorded=recorded)
+        stack.enter_context(_patched(_main, "Worker", faster))
+        return copier.run_copy(src_path=src_path, dst_path=dst, **kwargs)
 
 
-def _fast_worker(worker: type, fresh: bool, recorded: Commit | None) -> type:
+def _fast_worker(worker: type, *, fresh: bool, recorded: Commit | None) -> type:
     """A Copier Worker with speed-ups 2, 3 and the recorded source of 5."""
 
     class FastWorker(worker):  # type: ignore[misc, valid-type]
