@@ -28,7 +28,7 @@ def index() -> str:
     return "Hello, World!"
 '''
 
-HELLO_VIEW = '''
+HELLO_VIEW = """
 from django.http import HttpResponse
 
 
@@ -37,7 +37,7 @@ def hello(request):
 
 
 urlpatterns.append(path("", hello))
-'''
+"""
 
 FLASK_FULL = {
     "framework": "flask",

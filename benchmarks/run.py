@@ -6,12 +6,16 @@ Each row compares stackpick (or a project it renders) with a baseline built and
 measured in the same run, interleaved, so a busy machine slows both alike; figures
 are medians. The table shows the ratio next to its goal. It is a report, not a test:
 the script always exits 0 and prints any failure in its row, so CI can show it
-without failing on a noisy machine.
+without failing on a noisy machine. The goals are for wall time; the same ratio in
+CPU time (gunicorn's worker for req/s) is shown beside it, as it moves far less when
+other work shares the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,11 +32,14 @@ import serving
 
 @dataclass
 class Row:
+    """One promise: the measured value against its baseline, in wall and CPU time."""
+
     measure: str
     unit: str
     baseline: float
     value: float
     goal: str  # "<= 3" or ">= 0.7"
+    cpu_ratio: float | None = None  # the same ratio in CPU time, when it applies
 
     @property
     def ratio(self) -> float:
@@ -44,26 +51,45 @@ class Row:
         return self.ratio <= float(limit) if op == "<=" else self.ratio >= float(limit)
 
 
-def timed(cmd: list, cwd: Path) -> float:
+Sample = tuple[float, float]  # (wall seconds, CPU seconds)
+
+
+def timed(cmd: list, cwd: Path) -> Sample:
+    """Wall and CPU time of a command, its subprocesses (git...) included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True
     )
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
+
+
+def medians(samples: list[Sample]) -> Sample:
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
+    )
 
 
 def interleaved(commands: dict[str, Callable[[int], list]], runs: int, cwd: Path):
-    """Median seconds per command; command builders get the run number."""
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+    """Median (wall, CPU) per command; command builders get the run number."""
+    samples: dict[str, list[Sample]] = {name: [] for name in commands}
     for run in range(runs):
         for name, build in commands.items():
             samples[name].append(timed(build(run), cwd))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: medians(values) for name, values in samples.items()}
+
+
+def timing_row(measure: str, base: Sample, value: Sample, goal: str) -> Row:
+    return Row(measure, "s", base[0], value[0], goal, value[1] / base[1])
 
 
 def cli_rows(work: Path, args: argparse.Namespace) -> list[Row]:
     py = sys.executable
-    medians = interleaved(
+    found = interleaved(
         {
             "pass": lambda _: [py, "-c", "pass"],
             "help": lambda _: [py, "-m", "stackpick", "--help"],
@@ -72,14 +98,17 @@ def cli_rows(work: Path, args: argparse.Namespace) -> list[Row]:
         args.runs * 2,
         work,
     )
-    base = medians["pass"]
     return [
-        Row("`stackpick --help` / `python -c pass`", "s", base, medians["help"], "<= 3"),
-        Row(
+        timing_row(
+            "`stackpick --help` / `python -c pass`",
+            found["pass"],
+            found["help"],
+            "<= 3",
+        ),
+        timing_row(
             "`stackpick recommend --json` / `python -c pass`",
-            "s",
-            base,
-            medians["json"],
+            found["pass"],
+            found["json"],
             "<= 4",
         ),
     ]
@@ -88,7 +117,7 @@ def cli_rows(work: Path, args: argparse.Namespace) -> list[Row]:
 def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
     out = work / "render"
     out.mkdir()
-    medians = interleaved(
+    found = interleaved(
         {
             "startproject": lambda n: projects.startproject_cmd(out / f"sp{n}"),
             "new": lambda n: projects.stackpick_new_cmd(
@@ -99,32 +128,37 @@ def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
         work,
     )
     return [
-        Row(
+        timing_row(
             "`stackpick new` (Django, API + admin) / `django-admin startproject`",
-            "s",
-            medians["startproject"],
-            medians["new"],
+            found["startproject"],
+            found["new"],
             "<= 2.5",
         )
     ]
 
 
 def django_rows(work: Path, args: argparse.Namespace) -> list[Row]:
-    bare, starter = projects.bare_django(work), projects.django_starter(work)
-    rates: dict[str, list[float]] = {"bare": [], "starter": []}
-    with serving.serve(bare) as bare_server, serving.serve(starter) as starter_server:
-        for name, server in (("bare", bare_server), ("starter", starter_server)):
-            serving.requests_per_second(server.url, 1)  # warm up
-        for _ in range(max(1, args.runs // 2)):
-            for name, server in (("bare", bare_server), ("starter", starter_server)):
-                rates[name].append(serving.requests_per_second(server.url, args.seconds))
+    apps = {
+        "bare": projects.bare_django(work),
+        "starter": projects.django_starter(work),
+    }
+    rates: dict[str, list[Sample]] = {name: [] for name in apps}
+    with serving.serve(apps["bare"]) as bare, serving.serve(apps["starter"]) as starter:
+        servers = {"bare": bare, "starter": starter}
+        for server in servers.values():
+            serving.requests_per_second(server, 1)  # warm up
+        for _ in range(args.runs):
+            for name, server in servers.items():
+                rates[name].append(serving.requests_per_second(server, args.seconds))
+    bare_rate, starter_rate = medians(rates["bare"]), medians(rates["starter"])
     return [
         Row(
             "Django starter home page req/s / startproject hello-world view",
             "req/s",
-            statistics.median(rates["bare"]),
-            statistics.median(rates["starter"]),
+            bare_rate[0],
+            starter_rate[0],
             ">= 0.7",
+            starter_rate[1] / bare_rate[1],  # requests per worker CPU second
         )
     ]
 
@@ -135,47 +169,38 @@ def flask_rows(work: Path, args: argparse.Namespace) -> list[Row]:
         "full": projects.flask_starter(work, "flask full", projects.FLASK_FULL),
         "micro": projects.flask_starter(work, "flask micro", projects.FLASK_MICRO),
     }
-    first: dict[str, list[float]] = {name: [] for name in apps}
+    first: dict[str, list[Sample]] = {name: [] for name in apps}
     rss: dict[str, list[float]] = {name: [] for name in apps}
     for _ in range(args.runs):
         for name, app in apps.items():
             with serving.serve(app) as server:
-                first[name].append(server.first_200)
+                first[name].append((server.first_200, server.first_200_cpu))
                 rss[name].append(serving.worker_rss_mib(server))
-    med = {
-        kind: {name: statistics.median(v) for name, v in values.items()}
-        for kind, values in (("first", first), ("rss", rss))
-    }
-    return [
-        Row(
-            "full Flask starter worker RSS / bare Flask",
-            "MiB",
-            med["rss"]["bare"],
-            med["rss"]["full"],
-            "<= 1.6",
-        ),
-        Row(
-            "full Flask starter start to first 200 / bare Flask",
-            "s",
-            med["first"]["bare"],
-            med["first"]["full"],
-            "<= 2",
-        ),
-        Row(
-            "Flask microservice worker RSS / bare Flask",
-            "MiB",
-            med["rss"]["bare"],
-            med["rss"]["micro"],
-            "<= 1.3",
-        ),
-        Row(
-            "Flask microservice start to first 200 / bare Flask",
-            "s",
-            med["first"]["bare"],
-            med["first"]["micro"],
-            "<= 1.5",
-        ),
-    ]
+    first_200 = {name: medians(values) for name, values in first.items()}
+    memory = {name: statistics.median(values) for name, values in rss.items()}
+    rows = []
+    for name, label, rss_goal, first_goal in (
+        ("full", "full Flask starter", "<= 1.6", "<= 2"),
+        ("micro", "Flask microservice", "<= 1.3", "<= 1.5"),
+    ):
+        rows.append(
+            Row(
+                f"{label} worker RSS / bare Flask",
+                "MiB",
+                memory["bare"],
+                memory[name],
+                rss_goal,
+            )
+        )
+        rows.append(
+            timing_row(
+                f"{label} start to first 200 / bare Flask",
+                first_200["bare"],
+                first_200[name],
+                first_goal,
+            )
+        )
+    return rows
 
 
 SECTIONS = {
@@ -188,9 +213,10 @@ SECTIONS = {
 
 def print_row(row: Row) -> None:
     verdict = "met" if row.met else "NOT MET"
+    cpu = "" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}x"
     print(
         f"| {row.measure} | {row.baseline:.3g} {row.unit} | {row.value:.3g} {row.unit}"
-        f" | {row.ratio:.2f}x | {row.goal} | {verdict} |",
+        f" | {row.ratio:.2f}x | {cpu} | {row.goal} | {verdict} |",
         flush=True,
     )
 
@@ -203,8 +229,10 @@ def main() -> int:
     )
     parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
     args = parser.parse_args()
-    print("| measure | baseline | stackpick | ratio | goal | |")
-    print("|---|---|---|---|---|---|", flush=True)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load}; medians of {args.runs} runs\n")
+    print("| measure | baseline | stackpick | ratio | ratio in CPU time | goal | |")
+    print("|---|---|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory(prefix="stackpick-bench-") as tmp:
         for name in args.only.split(","):
             work = Path(tmp) / name

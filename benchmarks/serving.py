@@ -30,6 +30,7 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     first_200: float  # seconds from starting gunicorn to the first 200 for "/"
+    first_200_cpu: float  # CPU seconds gunicorn and its worker spent until then
 
 
 def free_port() -> int:
@@ -90,7 +91,8 @@ def serve(app: App) -> Iterator[Server]:
                     f"{app.name}: gunicorn never answered: {log.read_text()[-400:]}"
                 )
             time.sleep(0.005)
-        yield Server(url, process, time.perf_counter() - started)
+        first_200 = time.perf_counter() - started
+        yield Server(url, process, first_200, cpu_seconds(process.pid, tree=True))
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -101,39 +103,63 @@ def serve(app: App) -> Iterator[Server]:
                 process.wait()
 
 
+def worker_pid(server: Server) -> int:
+    pid = server.process.pid
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return int(children.read().split()[0])
+
+
+def cpu_seconds(pid: int, tree: bool = False) -> float:
+    """User + system CPU time of a process (and its children), from /proc.
+
+    On a shared machine CPU time moves far less than wall time, so the report
+    shows both.
+    """
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if tree:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            total += sum(cpu_seconds(int(child)) for child in children.read().split())
+    return total
+
+
 def worker_rss_mib(server: Server) -> float:
     """Resident memory of the (only) worker, from /proc."""
-    pid = server.process.pid
-    children = open(f"/proc/{pid}/task/{pid}/children").read().split()
-    with open(f"/proc/{children[0]}/status") as status:
+    with open(f"/proc/{worker_pid(server)}/status") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc")
 
 
-def requests_per_second(url: str, seconds: float) -> float:
-    """Throughput of GET `url` for about `seconds`, by wrk or a Python loop."""
+def requests_per_second(server: Server, seconds: float) -> tuple[float, float]:
+    """(req/s, requests per worker CPU second) for GET "/", by wrk or a Python loop."""
+    worker = worker_pid(server)
+    cpu_before = cpu_seconds(worker)
     wrk = shutil.which("wrk")
     if wrk:
         out = subprocess.run(
-            [wrk, "-t1", "-c2", f"-d{max(1, round(seconds))}s", url],
+            [wrk, "-t1", "-c2", f"-d{max(1, round(seconds))}s", server.url],
             capture_output=True,
             text=True,
             timeout=seconds + 30,
             check=True,
         ).stdout
-        found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        count = re.search(r"(\d+) requests in", out)
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if errors:
-            raise RuntimeError(f"{url}: {errors.group(1)} responses were not 2xx")
-        if not found:
+            raise RuntimeError(f"{server.url}: {errors.group(1)} answers were not 2xx")
+        if not (rate and count):
             raise RuntimeError(f"wrk printed no Requests/sec: {out[-200:]}")
-        return float(found.group(1))
-    done, deadline = 0, time.perf_counter() + seconds
-    started = time.perf_counter()
-    while time.perf_counter() < deadline and done < 100_000:
-        if status_of(url) != 200:
-            raise RuntimeError(f"{url}: a response was not 200")
-        done += 1
-    return done / (time.perf_counter() - started)
+        done, per_second = int(count.group(1)), float(rate.group(1))
+    else:
+        done, deadline = 0, time.perf_counter() + seconds
+        started = time.perf_counter()
+        while time.perf_counter() < deadline and done < 100_000:
+            if status_of(server.url) != 200:
+                raise RuntimeError(f"{server.url}: a response was not 200")
+            done += 1
+        per_second = done / (time.perf_counter() - started)
+    return per_second, done / max(cpu_seconds(worker) - cpu_before, 1e-3)
