@@ -2,8 +2,9 @@
 
 No timings here (benchmarks/run.py prints those): these tests hold the causes away.
 A Flask worker never imports Alembic or Flask-Migrate, while `flask db` still works;
-a Django worker loads drf-spectacular only when the schema is asked for; the Django
-home page opens no transaction (that one is the project's own test, run here too).
+a Django worker loads drf-spectacular only when the schema is asked for. (That the
+Django home page opens no transaction is the project's own test, test_pages.py, run
+by test_generated_django.py.)
 """
 
 from __future__ import annotations
@@ -87,16 +88,3 @@ def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
     served = run([sys.executable, "-c", DJANGO_WORKER], cwd=project, env=env)
     assert "before: False" in served.stdout
     assert "after: True" in served.stdout
-    # The home page needs no database: no ATOMIC_REQUESTS transaction, no query.
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/test_pages.py::test_home_page_needs_no_database",
-        ],
-        cwd=project,
-    )
