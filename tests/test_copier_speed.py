@@ -66,6 +66,7 @@ def git_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     yield calls
 
 
+@pytest.mark.slow
 def test_same_project_as_plain_copier_with_few_git_calls(
     clean_template: Path, tmp_path: Path, git_calls: list[list[str]]
 ) -> None:
@@ -84,6 +85,7 @@ def test_same_project_as_plain_copier_with_few_git_calls(
     assert not [c for c in git_calls if "clone" in c or "config" in c]
 
 
+@pytest.mark.slow
 def test_a_dirty_template_keeps_copiers_own_clone(
     clean_template: Path, tmp_path: Path
 ) -> None:
