@@ -1,9 +1,40 @@
 """Template context shared by every page."""
 
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+
+# The pages the layout links to, by URL name. Their URLs take no arguments, so they
+# change only with the prefix the site is served under: each is reversed once per
+# prefix rather than by a url tag on every page view.
+LINKS = {
+    "home": "home",
+    "login": "login",
+    "logout": "logout",
+    "admin": "admin:index",
+    "api": "api-root",
+    "api_docs": "api-docs",
+}
 
 
-def project(request: HttpRequest) -> dict[str, str]:
-    """The project's name, so page titles and headers come from one setting."""
-    return {"project_name": settings.PROJECT_NAME}
+@cache
+def links(script_prefix: str) -> dict[str, str]:
+    """The URLs of LINKS under `script_prefix`; a page this project lacks is left out."""
+    found = {}
+    for key, name in LINKS.items():
+        try:
+            found[key] = reverse(name)
+        except NoReverseMatch:  # the API, in a project without one
+            continue
+    return found
+
+
+def project(request: HttpRequest) -> dict[str, object]:
+    """The project's name, so page titles and headers come from one setting, and
+    the layout's links."""
+    return {
+        "project_name": settings.PROJECT_NAME,
+        "links": links(get_script_prefix()),
+    }

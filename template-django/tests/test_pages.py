@@ -16,6 +16,15 @@ def test_home_page(client: Client) -> None:
     assert settings.PROJECT_NAME.encode() in response.content
 
 
+def test_home_page_needs_no_database(client: Client) -> None:
+    """No query and no transaction for a page that only shows things: pytest-django
+    refuses database access in this test, so one (ATOMIC_REQUESTS opens one on
+    every request) would fail it."""
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert f'href="{reverse("admin:index")}"'.encode() in response.content
+
+
 @pytest.mark.django_db
 def test_admin_login_page(client: Client) -> None:
     assert client.get(reverse("admin:login")).status_code == 200

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, request
+
+NONCE_KEY = f"{__name__}.csp_nonce"
 
 
 def csp_nonce() -> str:
-    """A random value, new for each request, that marks the inline scripts we trust."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    """A random value, new for each request, that marks the inline scripts we trust.
+
+    Made on first use, once per request: the page asks for it while rendering, the
+    header after. It is kept in the request's WSGI environ, which no two requests
+    share (an app context, and so `g`, can outlive a request in tests).
+    """
+    environ = request.environ
+    if NONCE_KEY not in environ:
+        environ[NONCE_KEY] = secrets.token_urlsafe(16)
+    return environ[NONCE_KEY]
 
 
 def init_security(app: Flask) -> None:
     """Add the headers to every response of `app`."""
-
-    @app.before_request
-    def new_nonce() -> None:
-        g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

@@ -1,0 +1,147 @@
+"""The apps the benchmarks compare: bare baselines and stackpick's starters.
+
+Everything is built in a temporary folder by the benchmark itself, with the Python
+that runs it (the test environment carries every dependency), so a run needs no
+network and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+BARE_FLASK = '''"""Flask's hello world."""
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index() -> str:
+    return "Hello, World!"
+'''
+
+HELLO_VIEW = """
+from django.http import HttpResponse
+
+
+def hello(request):
+    return HttpResponse("Hello, World!")
+
+
+urlpatterns.append(path("", hello))
+"""
+
+FLASK_FULL = {
+    "framework": "flask",
+    "needs_auth": "true",
+    "needs_admin": "true",
+    "needs_api": "true",
+    "data": "relational",
+    "html_pages": "true",
+}
+FLASK_MICRO = {
+    "framework": "flask",
+    "kind": "microservice",
+    "needs_auth": "false",
+    "needs_admin": "false",
+    "needs_api": "true",
+    "data": "none",
+    "html_pages": "false",
+}
+DJANGO_FULL = {"framework": "django", "needs_api": "true", "needs_admin": "true"}
+
+
+@dataclass
+class App:
+    """A WSGI app ready to serve: `gunicorn TARGET` in `cwd` with `env`."""
+
+    name: str
+    cwd: Path
+    target: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def sh(*cmd: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None = None):
+    """Run a set-up command; its failure names the command and its output."""
+    proc = subprocess.run(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
+    if proc.returncode:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed: " + " | ".join(tail))
+    return proc
+
+
+def stackpick_new_cmd(dest: Path, answers: dict[str, str], git: bool = True) -> list:
+    """The `stackpick new` command line that renders `answers` without prompting."""
+    cmd = [sys.executable, "-m", "stackpick", "new", str(dest), "--defaults"]
+    for key, value in answers.items():
+        cmd += ["--data", f"{key}={value}"]
+    return cmd + ([] if git else ["--no-git"])
+
+
+def startproject_cmd(dest: Path) -> list:
+    dest.mkdir(parents=True, exist_ok=True)
+    return [str(BIN / "django-admin"), "startproject", "hello", str(dest)]
+
+
+def bare_flask(where: Path) -> App:
+    folder = where / "bare-flask"
+    folder.mkdir()
+    (folder / "app.py").write_text(BARE_FLASK)
+    return App("bare Flask", folder, "app:app")
+
+
+def bare_django(where: Path) -> App:
+    """`django-admin startproject` plus one hello-world view; DEBUG off."""
+    folder = where / "bare-django"
+    sh(*startproject_cmd(folder), cwd=where)
+    settings = folder / "hello" / "settings.py"
+    text = settings.read_text().replace("DEBUG = True", "DEBUG = False")
+    text = text.replace("ALLOWED_HOSTS = []", "ALLOWED_HOSTS = ['127.0.0.1']")
+    settings.write_text(text)
+    urls = folder / "hello" / "urls.py"
+    urls.write_text(urls.read_text() + HELLO_VIEW)
+    return App("startproject hello world", folder, "hello.wsgi")
+
+
+def flask_starter(where: Path, name: str, answers: dict[str, str]) -> App:
+    """A rendered Flask starter, migrated, with production settings."""
+    folder = where / name.replace(" ", "-")
+    sh(*stackpick_new_cmd(folder, answers, git=False), cwd=where)
+    env = {"FLASK_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    if (folder / "migrations").is_dir():
+        env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+        sh(BIN / "flask", "--app", "my_site", "db", "upgrade", cwd=folder, env=env)
+    return App(name, folder, "wsgi:app", env)
+
+
+def django_starter(where: Path) -> App:
+    """The rendered Django starter (API + admin), migrated, production settings."""
+    folder = where / "django-starter"
+    sh(*stackpick_new_cmd(folder, DJANGO_FULL, git=False), cwd=where)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+        # TLS would end at a proxy; the benchmark speaks plain HTTP on loopback.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+    }
+    for step in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+        sh(sys.executable, "manage.py", *step, cwd=folder, env=env)
+    return App("Django starter", folder, "config.wsgi", env)

@@ -1,0 +1,250 @@
+"""Every performance promise of issue 15, measured side by side in one run.
+
+    python benchmarks/run.py [--runs N] [--seconds S] [--only cli,render,django,flask]
+
+Each row compares stackpick (or a project it renders) with a baseline built and
+measured in the same run, interleaved, so a busy machine slows both alike; figures
+are medians. The table shows the ratio next to its goal. It is a report, not a test:
+the script always exits 0 and prints any failure in its row, so CI can show it
+without failing on a noisy machine. The goals are for wall time; the same ratio in
+CPU time (gunicorn's worker for req/s) is shown beside it, as it moves far less when
+other work shares the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import projects
+import serving
+
+
+@dataclass
+class Row:
+    """One promise: the measured value against its baseline, in wall and CPU time."""
+
+    measure: str
+    unit: str
+    baseline: float
+    value: float
+    goal: str  # "<= 3" or ">= 0.7"
+    cpu_ratio: float | None = None  # the same ratio in CPU time, when it applies
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline
+
+    @property
+    def met(self) -> bool:
+        op, limit = self.goal.split()
+        return self.ratio <= float(limit) if op == "<=" else self.ratio >= float(limit)
+
+
+Sample = tuple[float, float]  # (wall seconds, CPU seconds)
+
+
+def timed(cmd: list, cwd: Path) -> Sample:
+    """Wall and CPU time of a command, its subprocesses (git...) included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
+
+
+def medians(samples: list[Sample]) -> Sample:
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
+    )
+
+
+def interleaved(commands: dict[str, Callable[[int], list]], runs: int, cwd: Path):
+    """Median (wall, CPU) per command; command builders get the run number."""
+    samples: dict[str, list[Sample]] = {name: [] for name in commands}
+    for run in range(runs):
+        for name, build in commands.items():
+            samples[name].append(timed(build(run), cwd))
+    return {name: medians(values) for name, values in samples.items()}
+
+
+def timing_row(measure: str, base: Sample, value: Sample, goal: str) -> Row:
+    return Row(measure, "s", base[0], value[0], goal, value[1] / base[1])
+
+
+def cli_rows(work: Path, args: argparse.Namespace) -> list[Row]:
+    py = sys.executable
+    found = interleaved(
+        {
+            "pass": lambda _: [py, "-c", "pass"],
+            "help": lambda _: [py, "-m", "stackpick", "--help"],
+            "json": lambda _: [py, "-m", "stackpick", "recommend", "--json"],
+        },
+        args.runs * 2,
+        work,
+    )
+    return [
+        timing_row(
+            "`stackpick --help` / `python -c pass`",
+            found["pass"],
+            found["help"],
+            "<= 3",
+        ),
+        timing_row(
+            "`stackpick recommend --json` / `python -c pass`",
+            found["pass"],
+            found["json"],
+            "<= 4",
+        ),
+    ]
+
+
+def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
+    out = work / "render"
+    out.mkdir()
+    found = interleaved(
+        {
+            "startproject": lambda n: projects.startproject_cmd(out / f"sp{n}"),
+            "new": lambda n: projects.stackpick_new_cmd(
+                out / f"new{n}", projects.DJANGO_FULL
+            ),
+        },
+        args.runs,
+        work,
+    )
+    return [
+        timing_row(
+            "`stackpick new` (Django, API + admin) / `django-admin startproject`",
+            found["startproject"],
+            found["new"],
+            "<= 2.5",
+        )
+    ]
+
+
+def django_rows(work: Path, args: argparse.Namespace) -> list[Row]:
+    apps = {
+        "bare": projects.bare_django(work),
+        "starter": projects.django_starter(work),
+    }
+    rates: dict[str, list[Sample]] = {name: [] for name in apps}
+    with serving.serve(apps["bare"]) as bare, serving.serve(apps["starter"]) as starter:
+        servers = {"bare": bare, "starter": starter}
+        for server in servers.values():
+            serving.requests_per_second(server, 1)  # warm up
+        for _ in range(args.runs):
+            for name, server in servers.items():
+                rates[name].append(serving.requests_per_second(server, args.seconds))
+    bare_rate, starter_rate = medians(rates["bare"]), medians(rates["starter"])
+    return [
+        Row(
+            "Django starter home page req/s / startproject hello-world view",
+            "req/s",
+            bare_rate[0],
+            starter_rate[0],
+            ">= 0.7",
+            starter_rate[1] / bare_rate[1],  # requests per worker CPU second
+        )
+    ]
+
+
+def flask_rows(work: Path, args: argparse.Namespace) -> list[Row]:
+    apps = {
+        "bare": projects.bare_flask(work),
+        "full": projects.flask_starter(work, "flask full", projects.FLASK_FULL),
+        "micro": projects.flask_starter(work, "flask micro", projects.FLASK_MICRO),
+    }
+    first: dict[str, list[Sample]] = {name: [] for name in apps}
+    rss: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(args.runs):
+        for name, app in apps.items():
+            with serving.serve(app) as server:
+                first[name].append((server.first_200, server.first_200_cpu))
+                rss[name].append(serving.worker_rss_mib(server))
+    first_200 = {name: medians(values) for name, values in first.items()}
+    memory = {name: statistics.median(values) for name, values in rss.items()}
+    rows = []
+    for name, label, rss_goal, first_goal in (
+        ("full", "full Flask starter", "<= 1.6", "<= 2"),
+        ("micro", "Flask microservice", "<= 1.3", "<= 1.5"),
+    ):
+        rows.append(
+            Row(
+                f"{label} worker RSS / bare Flask",
+                "MiB",
+                memory["bare"],
+                memory[name],
+                rss_goal,
+            )
+        )
+        rows.append(
+            timing_row(
+                f"{label} start to first 200 / bare Flask",
+                first_200["bare"],
+                first_200[name],
+                first_goal,
+            )
+        )
+    return rows
+
+
+SECTIONS = {
+    "cli": cli_rows,
+    "render": render_rows,
+    "django": django_rows,
+    "flask": flask_rows,
+}
+
+
+def print_row(row: Row) -> None:
+    verdict = "met" if row.met else "NOT MET"
+    cpu = "" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}x"
+    print(
+        f"| {row.measure} | {row.baseline:.3g} {row.unit} | {row.value:.3g} {row.unit}"
+        f" | {row.ratio:.2f}x | {cpu} | {row.goal} | {verdict} |",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="repeats per measure")
+    parser.add_argument(
+        "--seconds", type=float, default=3, help="load time per req/s sample"
+    )
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
+    args = parser.parse_args()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load}; medians of {args.runs} runs\n")
+    print("| measure | baseline | stackpick | ratio | ratio in CPU time | goal | |")
+    print("|---|---|---|---|---|---|---|", flush=True)
+    with tempfile.TemporaryDirectory(prefix="stackpick-bench-") as tmp:
+        for name in args.only.split(","):
+            work = Path(tmp) / name
+            work.mkdir()
+            try:
+                for row in SECTIONS[name](work, args):
+                    print_row(row)
+            except Exception as error:  # a report: show the failure, carry on
+                print(f"| {name}: could not measure | {type(error).__name__}: {error}")
+                traceback.print_exc(file=sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

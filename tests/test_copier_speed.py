@@ -1,0 +1,139 @@
+"""stackpick.copier_speed renders byte for byte what plain Copier renders, with a
+fraction of the git subprocesses, and its patches still apply to the installed Copier.
+
+Counts, never timings: benchmarks/run.py prints those.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+from copier import _jinja_ext, _template, _vcs
+from copier._main import Worker
+
+from stackpick import copier_speed
+from support import ROOT
+
+ANSWERS = {
+    "framework": "django",
+    "needs_api": True,
+    "needs_admin": True,
+    "project_name": "Speed Check",
+    "secret_key": "s" * 50,  # copier.yml would draw a random one
+}
+OPTIONS = {"defaults": True, "quiet": True, "unsafe": False, "overwrite": True}
+
+
+@pytest.fixture(scope="module")
+def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean git checkout of this template (the working copy may be dirty)."""
+    if not (ROOT / ".git").exists() or not shutil.which("git"):
+        pytest.skip("needs git and a git checkout of stackpick")
+    clone = tmp_path_factory.mktemp("template") / "stackpick"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    return clone
+
+
+def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mode, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mode)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def git_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
+    """Every git command started while the test runs."""
+    calls: list[list[str]] = []
+    popen_init = subprocess.Popen.__init__
+
+    def spy(self: subprocess.Popen[Any], args: Any, *rest: Any, **kw: Any) -> None:
+        argv = [str(a) for a in (args if isinstance(args, list | tuple) else [args])]
+        if Path(argv[0]).name == "git":
+            calls.append(argv)
+        popen_init(self, args, *rest, **kw)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", spy)
+    yield calls
+
+
+@pytest.mark.slow
+def test_same_project_as_plain_copier_with_few_git_calls(
+    clean_template: Path, tmp_path: Path, git_calls: list[list[str]]
+) -> None:
+    src = str(clean_template)
+    copier.run_copy(src, tmp_path / "plain", data=ANSWERS, vcs_ref="HEAD", **OPTIONS)
+    plain_calls = len(git_calls)
+    git_calls.clear()
+    copier_speed.run_copy(
+        src, tmp_path / "fast", data=ANSWERS, vcs_ref="HEAD", **OPTIONS
+    )
+    assert tree(tmp_path / "fast") == tree(tmp_path / "plain")
+    answers = yaml.safe_load((tmp_path / "fast" / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == src and answers["_commit"]
+    # No clone, no `git config` per file, no bundle check: a handful of calls.
+    assert len(git_calls) <= 5 < plain_calls, git_calls
+    assert not [c for c in git_calls if "clone" in c or "config" in c]
+
+
+@pytest.mark.slow
+def test_a_dirty_template_keeps_copiers_own_clone(
+    clean_template: Path, tmp_path: Path
+) -> None:
+    draft = clean_template / "draft.txt"
+    draft.write_text("not committed\n")
+    try:
+        copier_speed.run_copy(
+            str(clean_template),
+            tmp_path / "fast",
+            data=ANSWERS,
+            vcs_ref="HEAD",
+            **OPTIONS,
+        )
+    finally:
+        draft.unlink()
+    answers = yaml.safe_load((tmp_path / "fast" / ".copier-answers.yml").read_text())
+    head = subprocess.run(
+        ["git", "describe", "--tags", "--always"],
+        cwd=clean_template,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # Copier committed the draft in its clone: a commit that is not HEAD.
+    assert answers["_src_path"] == str(clean_template)
+    assert answers["_commit"] != head
+
+
+def test_every_patch_still_finds_its_place_in_copier() -> None:
+    """A Copier upgrade that moves one of these makes the render slower, not wrong;
+    this test says which one moved."""
+    assert callable(_template.load_template_config)
+    assert callable(_vcs.is_git_bundle)
+    assert callable(_jinja_ext.get_yield_context)
+    for name in ("jinja_env", "_sync_git_index_executable_bit", "_answers_to_remember"):
+        assert hasattr(Worker, name), name
+
+
+def test_compiled_once_keeps_yield_tags_and_plain_text_right() -> None:
+    env = _jinja_ext.SandboxedEnvironment(extensions=[_jinja_ext.YieldExtension])
+    from_string = copier_speed._compiled_once(env)
+    looped = "{% yield item from items %}{{ item }}{% endyield %}"
+    for _ in range(2):  # the second time comes from the cache
+        from_string(looped).render(items=[1, 2])
+        assert _jinja_ext.get_yield_context(env).yield_name == "item"
+        assert from_string("plain-name").render(items=[3]) == "plain-name"
+        assert _jinja_ext.get_yield_context(env).yield_name is None
+    assert from_string("{{ 1 + 1 }}").render() == "2"
+    assert from_string("line\n").render() == "line"  # as Jinja drops it
+    with pytest.raises(TypeError):
+        from_string(42)  # Copier relies on this for non-text values

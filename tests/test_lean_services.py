@@ -1,0 +1,90 @@
+"""The rendered services load only what serving needs (issue 15), checked by structure.
+
+No timings here (benchmarks/run.py prints those): these tests hold the causes away.
+A Flask worker never imports Alembic or Flask-Migrate, while `flask db` still works;
+a Django worker loads drf-spectacular only when the schema is asked for. (That the
+Django home page opens no transaction is the project's own test, test_pages.py, run
+by test_generated_django.py.)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import BIN, run
+
+FULL_FLASK = {
+    "framework": "flask",
+    "project_name": "My Site",
+    "needs_auth": True,
+    "needs_admin": True,
+    "needs_api": True,
+    "data": "relational",
+}
+FULL_DJANGO = {"framework": "django", "needs_api": True, "needs_admin": True}
+
+FLASK_WORKER = """
+import sys
+from wsgi import app
+
+response = app.test_client().get("/")
+assert response.status_code == 200, response.status_code
+loaded = sorted(
+    name for name in ("alembic", "flask_migrate", "my_site.commands")
+    if name in sys.modules
+)
+print("loaded:", loaded)
+"""
+
+DJANGO_WORKER = """
+import sys
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+
+get_wsgi_application()
+client = Client()
+assert client.get("/").status_code == 200
+print("before:", "drf_spectacular.views" in sys.modules)
+assert client.get("/api/schema/").status_code == 200
+print("after:", "drf_spectacular.views" in sys.modules)
+"""
+
+
+def render(copie: Any, answers: dict[str, Any]) -> Path:
+    result = copie.copy(extra_answers=answers)
+    assert result.exit_code == 0, result.exception
+    return result.project_dir
+
+
+@pytest.mark.slow
+def test_flask_worker_leaves_the_command_line_tools_out(copie: Any) -> None:
+    project = render(copie, FULL_FLASK)
+    env = {
+        "FLASK_CONFIG": "production",
+        "SECRET_KEY": "x" * 50,
+        "DATABASE_URL": f"sqlite:///{project / 'lean.sqlite3'}",
+    }
+    served = run([sys.executable, "-c", FLASK_WORKER], cwd=project, env=env)
+    assert "loaded: []" in served.stdout
+    # The command line still has Flask-Migrate's `flask db` and create-admin.
+    heads = run([BIN / "flask", "--app", "my_site", "db", "heads"], project, env)
+    assert "(head)" in heads.stdout
+    commands = run([BIN / "flask", "--app", "my_site", "--help"], project, env)
+    assert "create-admin" in commands.stdout
+
+
+@pytest.mark.slow
+def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
+    project = render(copie, FULL_DJANGO)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{project / 'lean.sqlite3'}",
+    }
+    served = run([sys.executable, "-c", DJANGO_WORKER], cwd=project, env=env)
+    assert "before: False" in served.stdout
+    assert "after: True" in served.stdout
