@@ -448,7 +448,7 @@ class Updated:
     root: Path
     proc: subprocess.CompletedProcess[str]
     heads: dict[str, str]  # each project's HEAD before the run
-    rows: dict[str, str]  # each project's line of the final table
+    rows: dict[str, list[str]]  # each project's cells in the final table
 
     def project(self, name: str) -> Path:
         return self.root / name
@@ -460,11 +460,8 @@ def updated(fleet: Fleet) -> Updated:
     shutil.copytree(fleet.root, root, symlinks=True)
     heads = {name: git_out(root / name, "rev-parse", "HEAD") for name in PROJECTS}
     proc = stackpick("update", "--all-under", root, cwd=fleet.work, check=False)
-    rows = {
-        line.split()[0]: line
-        for line in proc.stdout.splitlines()
-        if line.split() and line.split()[0] in PROJECTS
-    }
+    cells = [[c.strip() for c in line.split("│")] for line in proc.stdout.splitlines()]
+    rows = {row[0]: row for row in cells if row[0] in PROJECTS}
     print(f"\n{proc.stdout}{proc.stderr}")
     return Updated(root, proc, heads, rows)
 
@@ -490,11 +487,13 @@ def test_update_table_has_one_outcome_per_project(updated: Updated) -> None:
     assert updated.proc.returncode == 2  # one project failed; the rest went on
     assert "Traceback" not in updated.proc.stderr
     for name, outcome in OUTCOMES.items():
-        assert updated.rows[name].split()[1] == outcome, updated.rows[name]
-    assert "uncommitted changes" in updated.rows["flask-dirty"]
-    assert f"already at {LATEST}" in updated.rows["flask-current"]
-    assert "unreachable" in updated.rows["flask-gone"]
-    assert "README.md" in updated.rows["django-edited"]
+        assert updated.rows[name][1] == outcome, updated.rows[name]
+    detail = {name: row[-1] for name, row in updated.rows.items()}
+    assert detail["flask-dirty"].startswith("uncommitted changes")
+    assert detail["flask-current"] == f"already at {LATEST}"
+    assert "template-gone is unreachable" in detail["flask-gone"]
+    assert "not appear to be a git repository" in detail["flask-gone"]
+    assert detail["django-edited"] == "resolve the markers in: README.md"
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,8 @@ def _apply(result: FleetResult, target: str, data: Sequence[str]) -> None:
         )
     else:
         result.outcome = UPDATED
-        result.detail = f"{len(report.changed)} files changed"
+        count = len(report.changed)
+        result.detail = f"{count} file{'' if count == 1 else 's'} changed"
     _run(result.path, "add", "-A")
     commit = ("commit", "-q", "--no-verify", "-m", message)
     if git(*commit, cwd=result.path, env=_identity(result.path)).returncode != 0:

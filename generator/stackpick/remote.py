@@ -56,8 +56,11 @@ def git(
 
 
 def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
+    """git's first fatal line (the cause), else its last line."""
     lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
-    return lines[-1].removeprefix("fatal: ") if lines else f"git exit {proc.returncode}"
+    fatal = [line for line in lines if line.startswith("fatal: ")]
+    line = fatal[0] if fatal else lines[-1] if lines else f"git exit {proc.returncode}"
+    return line.removeprefix("fatal: ")
 
 
 def remote_tags(source: str) -> list[str]:
