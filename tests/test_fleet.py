@@ -492,7 +492,6 @@ def test_update_table_has_one_outcome_per_project(updated: Updated) -> None:
     assert detail["flask-dirty"].startswith("uncommitted changes")
     assert detail["flask-current"] == f"already at {LATEST}"
     assert "template-gone is unreachable" in detail["flask-gone"]
-    assert "not appear to be a git repository" in detail["flask-gone"]
     assert detail["django-edited"] == "resolve the markers in: README.md"
 
 
@@ -566,7 +565,8 @@ def test_single_update_applies_the_recorded_preset(
 ) -> None:
     project = tmp_path / "django-broken-preset"
     shutil.copytree(fleet.project("django-broken-preset"), project, symlinks=True)
+    branch = git_out(project, "branch", "--show-current")
     proc = stackpick("update", project, cwd=tmp_path)
     assert proc.stdout.startswith("Updated django-broken-preset")
     assert answers(project)["database"] == "postgresql"
-    assert git_out(project, "branch", "--show-current") == "main"
+    assert git_out(project, "branch", "--show-current") == branch  # no new branch
