@@ -25,6 +25,8 @@ BIN = Path(sys.executable).parent
 # Jinja that should never survive rendering (HTML templates of the generated app are
 # themselves Jinja/Django templates, so those files are checked separately).
 JINJA_LEFTOVER = re.compile(r"{{|}}|{%|%}|{#|#}")
+# GitHub Actions expressions (`${{ github.token }}`) look like Jinja but belong there.
+GITHUB_EXPRESSION = re.compile(r"\$\{\{[^{}]*\}\}")
 TEMPLATE_SUFFIXES = {".html", ".txt", ".xml"}
 
 
@@ -165,7 +167,8 @@ def assert_hand_written(project: Path) -> None:
             text = path.read_text()
         except UnicodeDecodeError:
             continue
-        if path.suffix not in TEMPLATE_SUFFIXES and JINJA_LEFTOVER.search(text):
+        bare = GITHUB_EXPRESSION.sub("", text)
+        if path.suffix not in TEMPLATE_SUFFIXES and JINJA_LEFTOVER.search(bare):
             problems.append(f"{rel}: Jinja left in a rendered file")
         if "\n\n\n\n" in text or (path.suffix != ".py" and "\n\n\n" in text):
             problems.append(f"{rel}: a run of blank lines")
