@@ -313,14 +313,15 @@ def cmd_update(args: argparse.Namespace) -> int:
         show_update(results)
         return 2 if any(r.outcome == FAILED for r in results) else 0
 
-    from stackpick.fleet import Inspector, preset_data, read_answers
+    from stackpick.fleet import read_answers
+    from stackpick.fleet_presets import PresetCache, preset_data
     from stackpick.update import update_project
 
     project = Path(args.path[0] if args.path else ".")
     data = list(args.data)
     answers = read_answers(project.expanduser())
     if answers and answers.get("preset_source"):  # the team preset, applied again
-        preset = Inspector().load_preset(str(answers["preset_source"]))
+        preset = PresetCache().load(str(answers["preset_source"]))
         data += preset_data(preset, answers)
     report = update_project(project, vcs_ref=args.vcs_ref, data=data)
     print(report.summary())

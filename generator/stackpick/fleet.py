@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from stackpick.errors import StackpickError
+from stackpick.fleet_presets import PresetCache, preset_problems
 from stackpick.fleet_versions import Recorded, TemplateTags, changelog_between
-from stackpick.presets import Preset
 
 ANSWERS_FILE = ".copier-answers.yml"
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
@@ -114,7 +114,7 @@ class Inspector:
 
     def __init__(self) -> None:
         self.tags = TemplateTags()
-        self._presets: dict[str, Preset | StackpickError] = {}
+        self.presets = PresetCache()
 
     def inspect_all(self, paths: Iterable[Path]) -> list[ProjectState]:
         paths = [Path(p).expanduser().absolute() for p in paths]
@@ -176,72 +176,17 @@ class Inspector:
                 else ["(the template has no CHANGELOG.md)"]
             )
 
-    def load_preset(self, source: str) -> Preset:
-        """The preset at `source`, loaded once per run."""
-        if source not in self._presets:
-            from stackpick.presets import load_preset_spec
-            from stackpick.questions import Questionnaire
-            from stackpick.render import bundled_template
-
-            questions = Questionnaire(bundled_template() / "copier.yml")
-            try:
-                self._presets[source] = load_preset_spec(source, questions)
-            except StackpickError as error:
-                self._presets[source] = StackpickError(
-                    f"cannot read the team preset {source}: {error}"
-                )
-        outcome = self._presets[source]
-        if isinstance(outcome, StackpickError):
-            raise outcome
-        return outcome
-
     def _preset(self, state: ProjectState) -> None:
         source = state.answers.get("preset_source")
         if not source:
             return
         state.preset = str(source)
         try:
-            preset = self.load_preset(state.preset)
+            preset = self.presets.load(state.preset)
         except StackpickError as error:
             state.cannot_tell(str(error))
             return
         state.preset_name = preset.name
         broken = preset_problems(preset, state.answers)
-        recorded = state.answers.get("preset_hash")
-        if recorded and recorded != preset.digest:
-            broken.append(
-                f"preset '{preset.name}' changed since this project recorded it "
-                f"({str(recorded)[:15]} -> {preset.digest[:15]}); "
-                "`stackpick update` applies it"
-            )
         state.preset_ok = not broken
         state.problems += broken
-
-
-def preset_problems(preset: Preset, answers: dict[str, Any]) -> list[str]:
-    """Each pin and forbid of `preset` that the recorded answers break."""
-    problems = []
-    for key, pinned in preset.pin.items():
-        if key in answers and answers[key] != pinned:
-            problems.append(
-                f"preset '{preset.name}' pins {key}={_show(pinned)}; "
-                f"the project has {key}={_show(answers[key])}"
-            )
-    for key in preset.forbid:
-        if key in answers:
-            refusal = preset.refusal(key, answers[key])
-            if refusal:
-                problems.append(refusal)
-    return problems
-
-
-def preset_data(preset: Preset, answers: dict[str, Any]) -> list[str]:
-    """`--data` pairs that apply `preset` on update and record its new hash."""
-    pairs = [
-        f"{key}={_show(value)}" for key, value in preset.pin.items() if key in answers
-    ]
-    return [*pairs, f"preset_hash={preset.digest}"]
-
-
-def _show(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)

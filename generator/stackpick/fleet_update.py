@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackpick.errors import StackpickError
-from stackpick.fleet import Inspector, ProjectState, preset_data
+from stackpick.fleet import Inspector, ProjectState
+from stackpick.fleet_presets import preset_data
 from stackpick.remote import git
 
 UPDATED, CONFLICTS, SKIPPED, FAILED = "updated", "conflicts", "skipped", "failed"
@@ -111,7 +112,7 @@ def _update_one(
     try:
         extra = list(data)
         if state.preset:
-            extra += preset_data(inspector.load_preset(state.preset), state.answers)
+            extra += preset_data(inspector.presets.load(state.preset), state.answers)
     except StackpickError as error:
         result.outcome, result.detail = FAILED, str(error)
         return result
