@@ -52,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--preset",
-            type=Path,
-            metavar="FILE",
-            help="team preset YAML (default: $STACKPICK_PRESET)",
+            metavar="FILE|URL",
+            help="team preset YAML: a path, an https:// URL or git+REPO[@REF]#FILE "
+            "(default: $STACKPICK_PRESET)",
         )
         sub.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -93,10 +93,42 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--debug", action="store_true", help="show tracebacks")
 
     upd = commands.add_parser("update", help="apply template changes (copier update)")
-    upd.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    upd.add_argument(
+        "path",
+        nargs="*",
+        metavar="PATH",
+        help="project folder (default: .); with several, each is updated on a branch",
+    )
     upd.add_argument("--vcs-ref", metavar="REF", help="template version to update to")
     upd.add_argument("--data", "-d", action="append", default=[], metavar="KEY=VALUE")
+    upd.add_argument(
+        "--all-under",
+        type=Path,
+        metavar="DIR",
+        help="also update every stackpick project found below DIR",
+    )
+    upd.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="branch for the update commit (default: stackpick/update-vX.Y.Z)",
+    )
     upd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    chk = commands.add_parser(
+        "check",
+        help="is the project on the latest template and its team preset? (for CI)",
+    )
+    chk.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    chk.add_argument("--json", action="store_true", help="print one JSON object")
+    chk.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    sts = commands.add_parser("status", help="where many projects stand, one row each")
+    sts.add_argument("path", nargs="*", metavar="PATH", help="project folders")
+    sts.add_argument(
+        "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
+    )
+    sts.add_argument("--json", action="store_true", help="print a JSON list")
+    sts.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
@@ -254,11 +286,82 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _projects(paths: Sequence[str], below: Path | None) -> list[Path]:
+    """The given project folders, then those found below `below`, each once."""
+    from stackpick.fleet import discover
+
+    found = [Path(p) for p in paths]
+    if below is not None:
+        found += discover(below)
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.expanduser().absolute(), path)
+    return list(unique)
+
+
 def cmd_update(args: argparse.Namespace) -> int:
+    if len(args.path) > 1 or args.all_under is not None or args.branch:
+        from stackpick.fleet_report import show_update
+        from stackpick.fleet_update import FAILED, update_fleet
+
+        projects = _projects(args.path, args.all_under)
+        if not projects:
+            raise StackpickError(f"no stackpick projects below {args.all_under}")
+        results = update_fleet(
+            projects, branch=args.branch, vcs_ref=args.vcs_ref, data=args.data
+        )
+        show_update(results)
+        return 2 if any(r.outcome == FAILED for r in results) else 0
+
+    from stackpick.fleet import read_answers
+    from stackpick.fleet_presets import PresetCache, preset_data
     from stackpick.update import update_project
 
-    summary = update_project(Path(args.path), vcs_ref=args.vcs_ref, data=args.data)
-    print(summary)
+    project = Path(args.path[0] if args.path else ".")
+    data = list(args.data)
+    answers = read_answers(project.expanduser())
+    if answers and answers.get("preset_source"):  # the team preset, applied again
+        preset = PresetCache().load(str(answers["preset_source"]))
+        data += preset_data(preset, answers)
+    report = update_project(project, vcs_ref=args.vcs_ref, data=data)
+    print(report.summary())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from stackpick.fleet import Inspector
+
+    state = Inspector().inspect(Path(args.path), with_changelog=True, with_git=True)
+    if args.json:
+        from stackpick.fleet_report import as_json
+
+        print(as_json(state))
+    else:
+        from stackpick.fleet_report import check_text
+
+        for line in check_text(state):
+            print(line)
+    for reason in state.unknown:
+        print(f"stackpick: cannot tell for {state.path}: {reason}", file=sys.stderr)
+    return state.exit_code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from stackpick.fleet import Inspector
+
+    if not args.path and args.find is None:
+        raise StackpickError("give project folders, or --find DIR")
+    states = Inspector().inspect_all(_projects(args.path, args.find))
+    if args.json:
+        from stackpick.fleet_report import as_json
+
+        print(as_json(states))
+    else:
+        from stackpick.fleet_report import show_status
+
+        show_status(states)
+    if not states:
+        print(f"stackpick: no stackpick projects below {args.find}", file=sys.stderr)
     return 0
 
 
@@ -267,4 +370,6 @@ COMMANDS = {
     "new": cmd_new,
     "rules": cmd_rules,
     "update": cmd_update,
+    "check": cmd_check,
+    "status": cmd_status,
 }

@@ -20,6 +20,11 @@ def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise StackpickError(f"cannot read {what} file {path}: {error}") from None
+    return parse_yaml_mapping(text, str(path), what)
+
+
+def parse_yaml_mapping(text: str, path: str, what: str) -> dict[str, Any]:
+    """A YAML mapping from `text` read from `path` (a file or a URL)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -60,8 +60,14 @@ class Question:
 
     @property
     def hidden(self) -> bool:
-        """Computed, never asked (`when: false` in copier.yml)."""
-        return self.when is False
+        """Computed or recorded, never asked.
+
+        `when: false` in copier.yml, or a `when:` on the question's own value: that
+        one is recorded only when stackpick passes it (the preset's source and hash).
+        """
+        if self.when is False:
+            return True
+        return isinstance(self.when, str) and f"{self.name} is defined" in self.when
 
     @property
     def derived(self) -> bool:

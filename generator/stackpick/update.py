@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -20,6 +21,36 @@ from stackpick.render import copier_errors
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+@dataclass
+class UpdateReport:
+    """What one update did: the versions, the changed files and those in conflict."""
+
+    project: Path
+    before: str
+    after: str
+    changed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    attention: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """The text `stackpick update` prints for people."""
+        lines = [f"Updated {self.project.name}: template {self.before} -> {self.after}"]
+        changed, conflicts = self.changed, self.conflicts
+        lines.append(f"  {len(changed)} files changed" + (":" if changed else ""))
+        lines += [f"    {name}" for name in changed]
+        if conflicts:
+            lines.append(
+                f"  {len(conflicts)} with conflicts to resolve "
+                f"(look for '{CONFLICT_MARKER}'):"
+            )
+            lines += [f"    {name}" for name in conflicts]
+        else:
+            lines.append("  no conflicts")
+        lines += [f"  attention: {note}" for note in self.attention]
+        lines.append("Review with `git diff`, then commit.")
+        return "\n".join(lines)
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,8 +64,8 @@ def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def update_project(
     project: Path, *, vcs_ref: str | None = None, data: Sequence[str] = ()
-) -> str:
-    """Apply the template's newer version to `project`; return a summary for people."""
+) -> UpdateReport:
+    """Apply the template's newer version to `project`; report what changed."""
     project = project.expanduser().resolve()
     answers_path = project / ANSWERS_FILE
     if not answers_path.is_file():
@@ -82,16 +113,10 @@ def update_project(
         if (project / name).is_file()
         and CONFLICT_MARKER in (project / name).read_text(errors="replace")
     ]
-    lines = [f"Updated {project.name}: template {before} -> {after}"]
-    lines.append(f"  {len(changed)} files changed" + (":" if changed else ""))
-    lines += [f"    {name}" for name in changed]
-    if conflicts:
-        lines.append(
-            f"  {len(conflicts)} with conflicts to resolve "
-            f"(look for '{CONFLICT_MARKER}'):"
-        )
-        lines += [f"    {name}" for name in conflicts]
-    else:
-        lines.append("  no conflicts")
-    lines.append("Review with `git diff`, then commit.")
-    return "\n".join(lines)
+    return UpdateReport(
+        project=project,
+        before=str(before),
+        after=str(after),
+        changed=changed,
+        conflicts=conflicts,
+    )
