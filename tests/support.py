@@ -215,3 +215,77 @@ def fresh_venv(project: Path, where: Path) -> Path:
         timeout=900,
     )
     return python
+
+
+# -- projects from a tagged template (update tests) -------------------------------
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test User",
+    "GIT_AUTHOR_EMAIL": "user@example.invalid",
+    "GIT_COMMITTER_NAME": "Test User",
+    "GIT_COMMITTER_EMAIL": "user@example.invalid",
+}
+
+
+def sh(
+    *cmd: str | os.PathLike[str],
+    cwd: Path,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command with a git identity; when `check`, fail the test on exit != 0."""
+    proc = subprocess.run(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **GIT_IDENTITY, **(env or {})},
+        timeout=300,
+        check=False,
+    )
+    if check:
+        assert proc.returncode == 0, f"{cmd}: {proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def stackpick(
+    *args: str | os.PathLike[str],
+    cwd: Path,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m stackpick ARGS` as a separate process."""
+    return sh(sys.executable, "-m", "stackpick", *args, cwd=cwd, check=check, env=env)
+
+
+def template_clone(work: Path, tag: str | None = "v90.0.0") -> Path:
+    """A throwaway git clone of this repository (the template), its HEAD tagged."""
+    template = work / "template"
+    sh("git", "clone", "-q", ROOT, template, cwd=work)
+    if tag:
+        sh("git", "tag", tag, cwd=template)
+    return template
+
+
+def release(template: Path, tag: str) -> None:
+    """Commit everything in the template clone and tag it: a new template version."""
+    sh("git", "add", "-A", cwd=template)
+    sh("git", "commit", "-qm", f"Template {tag}", cwd=template)
+    sh("git", "tag", tag, cwd=template)
+
+
+def snapshot(root: Path, skip: tuple[str, ...] = (".git",)) -> dict[str, tuple]:
+    """Every path under `root` (ignored files too) with its kind, mode and bytes."""
+    tree: dict[str, tuple] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in skip:
+            continue
+        info = path.lstat()
+        if path.is_symlink():
+            tree[rel.as_posix()] = ("link", info.st_mode, os.readlink(path))
+        elif path.is_dir():
+            tree[rel.as_posix()] = ("dir", info.st_mode, None)
+        else:
+            tree[rel.as_posix()] = ("file", info.st_mode, path.read_bytes())
+    return tree

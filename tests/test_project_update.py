@@ -12,7 +12,6 @@ v90.1.0). Three projects are rendered from v90.0.0 once each:
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -22,16 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import ROOT
+from support import sh, stackpick, template_clone
 
 pytestmark = pytest.mark.slow
 
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test User",
-    "GIT_AUTHOR_EMAIL": "user@example.invalid",
-    "GIT_COMMITTER_NAME": "Test User",
-    "GIT_COMMITTER_EMAIL": "user@example.invalid",
-}
 TEMPLATE_PARTS = (
     "copier.yml",
     "includes",
@@ -43,26 +36,6 @@ USER_TITLE = "# Update Demo, as the user titled it"
 TEMPLATE_TITLE = "# Update Demo: new template title"
 KEPT = (".env", "docs/decisions/0001-web-framework.md")
 CHANGELOG = "# Changelog\n\n- Started from stackpick.\n"
-
-
-def sh(*cmd: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [str(c) for c in cmd],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **IDENTITY},
-        timeout=300,
-        check=False,
-    )
-    if check:
-        assert proc.returncode == 0, f"{cmd}: {proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def stackpick(*args: str | Path, cwd: Path, check: bool = True):
-    return sh(sys.executable, "-m", "stackpick", *args, cwd=cwd, check=check)
 
 
 def copier(*args: str | Path, cwd: Path, check: bool = True):
@@ -111,9 +84,7 @@ def scenario(
 
     framework = request.param
     work = tmp_path_factory.mktemp(f"project-update-{framework}")
-    template = work / "template"
-    sh("git", "clone", "-q", ROOT, template, cwd=work)
-    sh("git", "tag", "v90.0.0", cwd=template)
+    template = template_clone(work)
 
     # The wheel case: the template as a plain folder at v90.0.0, no .git.
     folder = work / "plain-template"

@@ -257,8 +257,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_update(args: argparse.Namespace) -> int:
     from stackpick.update import update_project
 
-    summary = update_project(Path(args.path), vcs_ref=args.vcs_ref, data=args.data)
-    print(summary)
+    report = update_project(Path(args.path), vcs_ref=args.vcs_ref, data=args.data)
+    print(report.summary())
     return 0
 
 
