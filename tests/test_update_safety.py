@@ -168,12 +168,14 @@ def edits(lab: Lab) -> tuple[Path, str]:
 
 def test_edited_file_the_template_deletes_is_kept(edits: tuple[Path, str]) -> None:
     project, summary = edits
+    print(f"\nstackpick update summary:\n{summary}")
     assert (project / "docs" / "notes.md").read_text() == USER_NOTES
     assert (
         "docs/notes.md: you edited it and the template deleted it; kept your version"
         in attention(summary)
     )
     assert not (project / "docs" / "untouched.md").exists()  # unedited: deleted
+    assert "    docs/untouched.md (deleted)\n" in summary
 
 
 def test_edited_file_the_template_renames_is_kept(edits: tuple[Path, str]) -> None:

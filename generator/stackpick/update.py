@@ -17,7 +17,6 @@ from __future__ import annotations
 import signal
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackpick.answers import parse_data
@@ -27,44 +26,15 @@ from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_
 from stackpick.render import copier_errors
 from stackpick.update_apply import apply_plan
 from stackpick.update_merge import reconcile
+from stackpick.update_report import CONFLICT_MARKER, UpdateReport
 from stackpick.update_scratch import git, git_path, render_version, scratch_checkout
 from stackpick.update_tree import read_tree
 
 ANSWERS_FILE = ".copier-answers.yml"
-CONFLICT_MARKER = "<<<<<<< before updating"
 LOCK_NAME = "stackpick-update.lock"
 LEFT_AS_IT_WAS = "the project was left as it was"
 
-
-@dataclass
-class UpdateReport:
-    """What an update did to one project, and what the user must look at."""
-
-    project: Path
-    before: str
-    after: str
-    changed: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    attention: list[str] = field(default_factory=list)  # "path: why"
-
-    def summary(self) -> str:
-        lines = [f"Updated {self.project.name}: template {self.before} -> {self.after}"]
-        changed = self.changed
-        lines.append(f"  {len(changed)} files changed" + (":" if changed else ""))
-        lines += [f"    {name}" for name in changed]
-        if self.conflicts:
-            lines.append(
-                f"  {len(self.conflicts)} with conflicts to resolve "
-                f"(look for '{CONFLICT_MARKER}'):"
-            )
-            lines += [f"    {name}" for name in self.conflicts]
-        if self.attention:
-            lines.append(f"  {len(self.attention)} need your attention:")
-            lines += [f"    {note}" for note in self.attention]
-        if not self.conflicts and not self.attention:
-            lines.append("  no conflicts")
-        lines.append("Review with `git diff`, then commit.")
-        return "\n".join(lines)
+__all__ = ["UpdateReport", "update_project"]
 
 
 def update_project(
@@ -176,4 +146,5 @@ def _update_in(
         changed=changed,
         conflicts=conflicts,
         attention=merge.attention,
+        removed=[path for path in changed if merge.plan[path] is None],
     )
