@@ -158,4 +158,4 @@ def test_summary_says_no_conflicts_only_when_nothing_needs_the_user() -> None:
     assert "no conflicts" in report.summary()
     report.attention = ["b: you edited it and the template deleted it"]
     assert "no conflicts" not in report.summary()
-    assert "1 need your attention:\n    b: you edited it" in report.summary()
+    assert "1 file needs your attention:\n    b: you edited it" in report.summary()

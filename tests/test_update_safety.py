@@ -133,8 +133,8 @@ def update(project: Path, *args: str, check: bool = True, **kwargs):
 
 
 def attention(summary: str) -> str:
-    assert "need your attention:" in summary, summary
-    return summary.split("need your attention:")[1]
+    assert "your attention:" in summary, summary
+    return summary.split("your attention:")[1]
 
 
 # -- git-ignored user files ---------------------------------------------------------
@@ -156,7 +156,7 @@ def test_ignored_path_without_user_file_gets_the_template_file(lab: Lab) -> None
     shutil.rmtree(project / "instance")
     proc = update(project, "--vcs-ref", "v90.1.0")
     assert (project / "instance" / "settings.py").read_text() == TEMPLATE_SETTINGS
-    assert "instance/settings.py" in proc.stdout.split("need your attention")[0]
+    assert "instance/settings.py" in proc.stdout.split("your attention")[0]
 
 
 # -- edits the template would drop ----------------------------------------------------

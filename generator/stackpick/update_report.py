@@ -40,7 +40,8 @@ class UpdateReport:
             )
             lines += [f"    {name}" for name in self.conflicts]
         if self.attention:
-            lines.append(f"  {len(self.attention)} need your attention:")
+            files = "file needs" if len(self.attention) == 1 else "files need"
+            lines.append(f"  {len(self.attention)} {files} your attention:")
             lines += [f"    {note}" for note in self.attention]
         if not self.conflicts and not self.attention:
             lines.append("  no conflicts")
