@@ -12,6 +12,7 @@ import pytest
 
 from stackpick.errors import StackpickError
 from stackpick.update_apply import apply_plan
+from stackpick.update_journal import record, recover
 from stackpick.update_merge import reconcile
 from stackpick.update_report import UpdateReport
 from stackpick.update_tree import FILE, Entry
@@ -159,3 +160,43 @@ def test_summary_says_no_conflicts_only_when_nothing_needs_the_user() -> None:
     report.attention = ["b: you edited it and the template deleted it"]
     assert "no conflicts" not in report.summary()
     assert "1 file needs your attention:\n    b: you edited it" in report.summary()
+
+
+def test_journal_puts_back_what_a_killed_update_wrote(tmp_path: Path) -> None:
+    project, journal = tmp_path / "p", tmp_path / "journal"
+    project.mkdir()
+    expected = _project(project)
+    before = snapshot(project)
+    plan = {"gone.txt": None, "pkg/mod.py": text("new\n"), "new/dir/f.txt": text("f")}
+    originals = {}
+    for path in plan:
+        entry = expected.get(path)
+        perms = (project / path).stat().st_mode & 0o7777 if entry else None
+        originals[path] = (entry, perms)
+    record(journal, project, originals, plan)
+    # What a SIGKILL half-way leaves: two of three writes done, a temporary file.
+    (project / "gone.txt").unlink()
+    (project / "new" / "dir").mkdir(parents=True)
+    (project / "new" / "dir" / "f.txt").write_text("f")
+    (project / "pkg" / ".mod.py.stackpick-new").write_text("ne")
+    notes = recover(journal)
+    assert snapshot(project) == before
+    assert notes == [
+        f"an earlier update of {project} was killed while writing; "
+        "2 file(s) it wrote were put back as they were"
+    ]
+    assert not journal.exists()
+    assert recover(journal) == []
+
+
+def test_journal_leaves_a_file_changed_since(tmp_path: Path) -> None:
+    project, journal = tmp_path / "p", tmp_path / "journal"
+    project.mkdir()
+    expected = _project(project)
+    plan = {"pkg/mod.py": text("new\n")}
+    record(journal, project, {"pkg/mod.py": (expected["pkg/mod.py"], 0o640)}, plan)
+    (project / "pkg" / "mod.py").write_text("the user's fix after the crash\n")
+    notes = recover(journal)
+    fixed = (project / "pkg" / "mod.py").read_text()
+    assert fixed == "the user's fix after the crash\n"
+    assert notes[1] == "pkg/mod.py: changed since the killed update; left as it is"

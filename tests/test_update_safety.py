@@ -294,6 +294,25 @@ def test_signal_leaves_the_project_as_it_was(
         assert "v90.0.0 -> v90.2.0" in update(project, "--vcs-ref", "v90.2.0").stdout
 
 
+def test_update_killed_while_writing_is_undone_by_the_next(
+    lab: Lab, tmp_path: Path
+) -> None:
+    project, reference = lab.project("sigkill"), lab.project("sigkill-reference")
+    update(reference, "--vcs-ref", "v90.2.0")
+    before = snapshot(project)
+    proc = paused_update(project, "update:apply", tmp_path)
+    proc.kill()  # SIGKILL: no handler runs
+    proc.communicate(timeout=60)
+    assert snapshot(project) != before  # half written: the case is real
+    journal = sh("git", "rev-parse", "--git-path", "stackpick-update-undo", cwd=project)
+    assert (project / journal.stdout.strip() / "manifest.json").is_file()
+    out = update(project, "--vcs-ref", "v90.2.0").stdout
+    assert "  note: an earlier update of" in out
+    assert "was killed while writing; 1 file(s) it wrote were put back" in out
+    assert snapshot(project) == snapshot(reference)
+    assert not (project / journal.stdout.strip()).exists()
+
+
 # -- two updates at once --------------------------------------------------------------
 def test_second_update_is_refused_by_the_lock(lab: Lab, tmp_path: Path) -> None:
     project = lab.project("lock")

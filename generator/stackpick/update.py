@@ -18,6 +18,7 @@ import signal
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from stackpick.answers import parse_data
 from stackpick.errors import Aborted, StackpickError
@@ -25,6 +26,7 @@ from stackpick.files import read_yaml_mapping
 from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_as_abort
 from stackpick.render import copier_errors
 from stackpick.update_apply import apply_plan
+from stackpick.update_journal import JOURNAL_NAME, recover
 from stackpick.update_merge import reconcile
 from stackpick.update_report import CONFLICT_MARKER, UpdateReport
 from stackpick.update_scratch import git, git_path, render_version, scratch_checkout
@@ -46,19 +48,14 @@ def update_project(
         raise StackpickError(
             f"{project} has no {ANSWERS_FILE}: not a stackpick project"
         )
-    current = read_yaml_mapping(project / ANSWERS_FILE, "answers")
     changes = parse_data(data)
     _check_keys(changes)
-    if "framework" in changes and changes["framework"] != current.get("framework"):
-        raise StackpickError(
-            f"this project is {current.get('framework')}; changing the framework on "
-            "update is not supported (start a new project instead)"
-        )
+    _current_answers(project, changes)  # refuse early; read again under the lock
     if git(project, "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise StackpickError(f"{project} is not a git repository: commit it first")
     try:
         with termination_as_abort():
-            return _locked_update(project, current, changes, vcs_ref)
+            return _locked_update(project, changes, vcs_ref)
     except KeyboardInterrupt:
         raise Aborted(f"Aborted; {LEFT_AS_IT_WAS}.") from None
     except Terminated as stop:
@@ -74,22 +71,37 @@ def _check_keys(changes: dict[str, str]) -> None:
     Questionnaire(bundled_template() / "copier.yml").check_keys(changes, "--data")
 
 
+def _current_answers(project: Path, changes: dict[str, str]) -> dict[str, Any]:
+    """The project's recorded answers; a change of framework is refused."""
+    current = read_yaml_mapping(project / ANSWERS_FILE, "answers")
+    if "framework" in changes and changes["framework"] != current.get("framework"):
+        raise StackpickError(
+            f"this project is {current.get('framework')}; changing the framework on "
+            "update is not supported (start a new project instead)"
+        )
+    return current
+
+
 def _locked_update(
-    project: Path, current: dict, changes: dict[str, str], vcs_ref: str | None
+    project: Path, changes: dict[str, str], vcs_ref: str | None
 ) -> UpdateReport:
     lock = git_path(project, LOCK_NAME)
     with exclusive_lock(lock, f"to the repository of {project}"):
         checkpoint("update:locked")
+        notes = recover(git_path(project, JOURNAL_NAME))  # after a SIGKILL
         # Only the project's own subtree must be clean (a monorepo may be busy).
         dirty = git(project, "status", "--porcelain", "--", ".").stdout.splitlines()
         if dirty:
             raise StackpickError(
                 f"{project} has uncommitted changes ({dirty[0][3:]}"
                 f"{' and more' if len(dirty) > 1 else ''}): commit or stash them "
-                "before updating"
+                "before updating" + "".join(f"; {note}" for note in notes)
             )
+        current = _current_answers(project, changes)  # as committed, after recovery
         with tempfile.TemporaryDirectory(prefix="stackpick-update-") as work:
-            return _update_in(project, Path(work), current, changes, vcs_ref)
+            report = _update_in(project, Path(work), current, changes, vcs_ref)
+        report.notes = notes
+        return report
 
 
 def _update_in(
@@ -131,7 +143,8 @@ def _update_in(
         skip_if_exists=skip,
         answers_file=ANSWERS_FILE,
     )
-    apply_plan(project, merge.plan, {path: head.get(path) for path in merge.plan})
+    expected = {path: head.get(path) for path in merge.plan}
+    apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
     changed = sorted(merge.plan)
     conflicts = [
         path

@@ -15,14 +15,23 @@ from pathlib import Path
 
 from stackpick.errors import StackpickError
 from stackpick.guard import checkpoint, shielded
+from stackpick.update_journal import discard, record
 from stackpick.update_merge import Plan
 from stackpick.update_tree import Entry, read_entry, write_entry
 
 Undo = tuple[str, Callable[[], None]]  # (what it puts back, how)
 
 
-def apply_plan(project: Path, plan: Plan, expected: Mapping[str, Entry | None]) -> None:
-    """Write `plan` into `project`; on any exception, restore it and re-raise."""
+def apply_plan(
+    project: Path,
+    plan: Plan,
+    expected: Mapping[str, Entry | None],
+    journal: Path | None = None,
+) -> None:
+    """Write `plan` into `project`; on any exception, restore it and re-raise.
+
+    With `journal`, the replaced files are saved there first, for a SIGKILL.
+    """
     originals: dict[str, tuple[Entry | None, int | None]] = {}
     for path in sorted(plan):
         target = project / path
@@ -36,6 +45,8 @@ def apply_plan(project: Path, plan: Plan, expected: Mapping[str, Entry | None]) 
             )
         perms = target.lstat().st_mode & 0o7777 if current is not None else None
         originals[path] = (current, perms)
+    if journal is not None:
+        record(journal, project, originals, plan)
     undo: list[Undo] = []
     try:
         for path, want in sorted(plan.items()):
@@ -53,12 +64,16 @@ def apply_plan(project: Path, plan: Plan, expected: Mapping[str, Entry | None]) 
     except BaseException:
         with shielded():
             failed = _run_all(reversed(undo))
-        if failed:
+        if failed:  # the journal stays: the next update tries again
             raise StackpickError(
                 "the update stopped and could not put back "
                 f"{', '.join(failed)}: restore with `git checkout -- .`"
             ) from None
+        if journal is not None:
+            discard(journal)
         raise
+    if journal is not None:
+        discard(journal)
 
 
 def _restorer(

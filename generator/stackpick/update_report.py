@@ -23,10 +23,12 @@ class UpdateReport:
     conflicts: list[str] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)  # "path: why"
     removed: list[str] = field(default_factory=list)  # the changed files deleted
+    notes: list[str] = field(default_factory=list)  # e.g. a killed update undone
 
     def summary(self) -> str:
         """The text for people; it says "no conflicts" only when nothing needs them."""
         lines = [f"Updated {self.project.name}: template {self.before} -> {self.after}"]
+        lines += [f"  note: {note}" for note in self.notes]
         changed = self.changed
         lines.append(f"  {len(changed)} files changed" + (":" if changed else ""))
         lines += [
