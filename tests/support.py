@@ -512,11 +512,12 @@ def stackpick(
     return sh(sys.executable, "-m", "stackpick", *args, cwd=cwd, check=check, env=env)
 
 
-def clone_template(work: Path, first_tag: str) -> Path:
+def clone_template(work: Path, first_tag: str | None = "v90.0.0") -> Path:
     """A throwaway clone of this repository (the template), its HEAD tagged."""
     template = work / "template"
     sh("git", "clone", "-q", ROOT, template, cwd=work)
-    sh("git", "tag", first_tag, cwd=template)
+    if first_tag:
+        sh("git", "tag", first_tag, cwd=template)
     return template
 
 
@@ -533,3 +534,20 @@ def retitle_readme(template: Path, framework: str, new_title: str) -> None:
     # The title is the README's first rendered line (the flask one opens with `set`s).
     assert README_TITLE in source
     readme.write_text(source.replace(README_TITLE, new_title, 1))
+
+
+def snapshot(root: Path, skip: tuple[str, ...] = (".git",)) -> dict[str, tuple]:
+    """Every path under `root` (ignored files too) with its kind, mode and bytes."""
+    tree: dict[str, tuple] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in skip:
+            continue
+        info = path.lstat()
+        if path.is_symlink():
+            tree[rel.as_posix()] = ("link", info.st_mode, os.readlink(path))
+        elif path.is_dir():
+            tree[rel.as_posix()] = ("dir", info.st_mode, None)
+        else:
+            tree[rel.as_posix()] = ("file", info.st_mode, path.read_bytes())
+    return tree

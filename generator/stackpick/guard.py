@@ -104,3 +104,23 @@ def checkpoint(phase: str) -> None:
     deadline = time.monotonic() + PAUSE_SECONDS
     while time.monotonic() < deadline:  # a signal handler raises out of the sleep
         time.sleep(0.05)
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Ignore Ctrl-C and termination signals while the block runs.
+
+    For putting a user's files back after an abort: a second Ctrl-C or SIGTERM must
+    not stop the restoring half-way. Outside the main thread this does nothing.
+    """
+    try:
+        signals = (signal.SIGINT, *HANDLED_SIGNALS)
+        previous = {s: signal.signal(s, signal.SIG_IGN) for s in signals}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
