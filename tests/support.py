@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -215,3 +216,112 @@ def fresh_venv(project: Path, where: Path) -> Path:
         timeout=900,
     )
     return python
+
+
+# -- running stackpick as a user would, and what it left behind ----------------------
+Tree = dict[str, tuple[int, str, bytes | str | None]]
+
+
+def snapshot(root: Path) -> Tree | None:
+    """Each path under `root`, and root: mode, kind, content. None when absent.
+
+    Hidden and git-ignored files (`.env`, `.git/`) are included: nothing is skipped.
+    """
+    if not os.path.lexists(root):
+        return None
+    tree: Tree = {}
+
+    def record(path: str) -> None:
+        info = os.lstat(path)
+        rel = os.path.relpath(path, root)
+        if stat.S_ISLNK(info.st_mode):
+            tree[rel] = (stat.S_IMODE(info.st_mode), "link", os.readlink(path))
+        elif stat.S_ISDIR(info.st_mode):
+            tree[rel] = (stat.S_IMODE(info.st_mode), "dir", None)
+        else:
+            tree[rel] = (stat.S_IMODE(info.st_mode), "file", Path(path).read_bytes())
+
+    record(str(root))
+    if root.is_dir() and not root.is_symlink():
+        for folder, dirs, files in os.walk(root):
+            for name in dirs + files:
+                record(os.path.join(folder, name))
+    return tree
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without a team preset or a test pause, plus `extra`."""
+    unset = ("STACKPICK_PRESET", "STACKPICK_TEST_PAUSE", "STACKPICK_TEST_RESUME")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str,
+    cwd: Path,
+    stdin: int | None = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m stackpick ARGS` with no terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "stackpick", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=stdin,
+        timeout=timeout,
+        env=env or clean_env(),
+    )
+
+
+def start_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`python -m stackpick ARGS` started in the background (stderr a pipe)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "stackpick", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
+    )
+
+
+def start_paused(
+    *args: str, cwd: Path, phase: str, resume: Path | None = None
+) -> subprocess.Popen[str]:
+    """Start stackpick and return once it says it is paused at `phase` (guard hook).
+
+    With `resume`, the run goes on by itself once that file exists.
+    """
+    extra = {"STACKPICK_TEST_PAUSE": phase}
+    if resume is not None:
+        extra["STACKPICK_TEST_RESUME"] = str(resume)
+    proc = start_cli(*args, cwd=cwd, env=clean_env(**extra))
+    assert proc.stderr is not None
+    line = proc.stderr.readline()  # blocks until the pause is announced (or exit)
+    if line.strip() != f"stackpick: paused at {phase}":
+        out, err = proc.communicate(timeout=60)
+        raise AssertionError(
+            f"never paused at {phase}; exit {proc.returncode}\n{line}{err}{out}"
+        )
+    return proc
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str, str]:
+    """Wait for a started stackpick; (exit code, stdout, stderr)."""
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def assert_one_line(err: str, *needles: str) -> None:
+    """stderr is one readable line holding every needle, no traceback."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    for needle in needles:
+        assert needle in err, f"{needle!r} not in {err!r}"

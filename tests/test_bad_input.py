@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import stat
 import subprocess
 import sys
 import tempfile
@@ -24,58 +23,7 @@ from pathlib import Path
 import pytest
 
 from stackpick.cli import main
-
-Tree = dict[str, tuple[int, str, bytes | str | None]]
-
-
-# -- helpers ------------------------------------------------------------------------
-def snapshot(root: Path) -> Tree | None:
-    """Each path under `root`, and root: mode, kind, content. None when absent."""
-    if not os.path.lexists(root):
-        return None
-    tree: Tree = {}
-
-    def record(path: str) -> None:
-        info = os.lstat(path)
-        rel = os.path.relpath(path, root)
-        if stat.S_ISLNK(info.st_mode):
-            tree[rel] = (stat.S_IMODE(info.st_mode), "link", os.readlink(path))
-        elif stat.S_ISDIR(info.st_mode):
-            tree[rel] = (stat.S_IMODE(info.st_mode), "dir", None)
-        else:
-            tree[rel] = (stat.S_IMODE(info.st_mode), "file", Path(path).read_bytes())
-
-    record(str(root))
-    if root.is_dir() and not root.is_symlink():
-        for folder, dirs, files in os.walk(root):
-            for name in dirs + files:
-                record(os.path.join(folder, name))
-    return tree
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "STACKPICK_PRESET"}
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str,
-    cwd: Path,
-    stdin: int | None = subprocess.DEVNULL,
-    env: dict[str, str] | None = None,
-    timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
-    """`python -m stackpick ARGS` with no terminal."""
-    return subprocess.run(
-        [sys.executable, "-m", "stackpick", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=stdin,
-        timeout=timeout,
-        env=env or clean_env(),
-    )
+from support import clean_env, run_cli, snapshot
 
 
 def assert_one_readable_error(code: int, err: str, *needles: str, exit_code=2) -> None:
