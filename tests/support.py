@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -22,6 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+# What a plain-folder template (the wheel's copy) holds: copier.yml and what it uses.
+TEMPLATE_PARTS = (
+    "copier.yml",
+    "includes",
+    "generator/stackpick/rules.yaml",
+    "generator/stackpick/names.yaml",
+    "template-flask",
+    "template-django",
+)
 
 # Jinja that should never survive rendering (HTML templates of the generated app are
 # themselves Jinja/Django templates, so those files are checked separately).
@@ -325,3 +336,16 @@ def assert_one_line(err: str, *needles: str) -> None:
     assert "Traceback" not in err and "internal error" not in err, err
     for needle in needles:
         assert needle in err, f"{needle!r} not in {err!r}"
+
+
+def copy_template(source: Path, folder: Path) -> Path:
+    """The template at `source` as a plain folder (no .git), like the wheel's copy."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in TEMPLATE_PARTS:
+        src, target = source / part, folder / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=ignore)
+        else:
+            shutil.copy2(src, target)
+    return folder

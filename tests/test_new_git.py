@@ -14,18 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT
+from support import ROOT, copy_template
 
 pytestmark = pytest.mark.slow
-
-# What a plain-folder template (the wheel's copy) holds.
-TEMPLATE_PARTS = (
-    "copier.yml",
-    "includes",
-    "generator/stackpick/rules.yaml",
-    "template-flask",
-    "template-django",
-)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -64,16 +55,7 @@ def git(project: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def plain_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as a plain folder (no .git), like the copy inside the wheel."""
-    folder = tmp_path_factory.mktemp("plain-template") / "template"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for part in TEMPLATE_PARTS:
-        source, target = ROOT / part, folder / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=ignore)
-        else:
-            shutil.copy2(source, target)
-    return folder
+    return copy_template(ROOT, tmp_path_factory.mktemp("plain-template") / "template")
 
 
 def test_new_makes_a_repo_with_one_commit(tmp_path: Path) -> None:

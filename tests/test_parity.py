@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from factors import QUESTIONS, factor_questions, factor_strategy
 from stackpick.engine import recommend
-from support import ROOT
+from support import ROOT, copy_template
 
 # The keys plain copier computes (stackpick adds rules_framework and overridden_by).
 COPIER_KEYS = (
@@ -43,13 +42,7 @@ def engine_view(answers: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def plain_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as a plain folder: Copier renders it without cloning."""
-    dest = tmp_path_factory.mktemp("template")
-    shutil.copy2(ROOT / "copier.yml", dest)
-    for folder in ("includes", "template-flask", "template-django"):
-        shutil.copytree(ROOT / folder, dest / folder)
-    (dest / "generator" / "stackpick").mkdir(parents=True)
-    shutil.copy2(ROOT / "generator/stackpick/rules.yaml", dest / "generator/stackpick")
-    return dest
+    return copy_template(ROOT, tmp_path_factory.mktemp("template"))
 
 
 def copier_answers(template: Path, data: dict[str, Any], tmp: Path) -> dict[str, Any]:

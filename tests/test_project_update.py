@@ -13,7 +13,6 @@ v90.1.0). Three projects are rendered from v90.0.0 once each:
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import ROOT
+from support import ROOT, copy_template
 
 pytestmark = pytest.mark.slow
 
@@ -32,13 +31,6 @@ IDENTITY = {
     "GIT_COMMITTER_NAME": "Test User",
     "GIT_COMMITTER_EMAIL": "user@example.invalid",
 }
-TEMPLATE_PARTS = (
-    "copier.yml",
-    "includes",
-    "generator/stackpick/rules.yaml",
-    "template-flask",
-    "template-django",
-)
 USER_TITLE = "# Update Demo, as the user titled it"
 TEMPLATE_TITLE = "# Update Demo: new template title"
 KEPT = (".env", "docs/decisions/0001-web-framework.md")
@@ -116,15 +108,7 @@ def scenario(
     sh("git", "tag", "v90.0.0", cwd=template)
 
     # The wheel case: the template as a plain folder at v90.0.0, no .git.
-    folder = work / "plain-template"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for part in TEMPLATE_PARTS:
-        source, target = template / part, folder / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=ignore)
-        else:
-            shutil.copy2(source, target)
+    folder = copy_template(template, work / "plain-template")
 
     common = ("--defaults", "-d", f"framework={framework}")
     common += ("-d", "project_name=Update Demo")
