@@ -249,8 +249,10 @@ def snapshot(root: Path) -> Tree | None:
             tree[rel] = (stat.S_IMODE(info.st_mode), "link", os.readlink(path))
         elif stat.S_ISDIR(info.st_mode):
             tree[rel] = (stat.S_IMODE(info.st_mode), "dir", None)
-        else:
+        elif stat.S_ISREG(info.st_mode):
             tree[rel] = (stat.S_IMODE(info.st_mode), "file", Path(path).read_bytes())
+        else:  # a FIFO or a device: reading it could block forever
+            tree[rel] = (stat.S_IMODE(info.st_mode), "special", None)
 
     record(str(root))
     if root.is_dir() and not root.is_symlink():

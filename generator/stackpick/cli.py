@@ -130,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Aborted; nothing was written.", file=sys.stderr)
         return 130
     except SystemExit as error:  # argparse --help / --version
+        if isinstance(error.__context__, BrokenPipeError):
+            return 0  # rich's own answer to a closed pipe: the same as ours above
         return int(error.code or 0)
     except OSError as error:
         problem = environment_problem(error)

@@ -16,6 +16,7 @@ import yaml
 
 from stackpick.answers import parse_data
 from stackpick.errors import StackpickError
+from stackpick.files import read_yaml_mapping
 from stackpick.render import copier_errors
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -41,7 +42,7 @@ def update_project(
         raise StackpickError(
             f"{project} has no {ANSWERS_FILE}: not a stackpick project"
         )
-    current = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
+    current = read_yaml_mapping(answers_path, "project answers")
     changes = parse_data(data)
     if "framework" in changes and changes["framework"] != current.get("framework"):
         raise StackpickError(
