@@ -84,7 +84,7 @@ def first_commit_fails(monkeypatch: pytest.MonkeyPatch) -> None:
         assert (project / ".copier-answers.yml").is_file()
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render, "_git_first_commit", commit)
+    monkeypatch.setattr(render, "first_commit", commit)
 
 
 def move_fails_half_way(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,6 @@ Copier is imported here only, and only when rendering: `stackpick recommend` and
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 import warnings
@@ -26,6 +25,7 @@ import yaml
 
 from stackpick import __version__
 from stackpick.errors import StackpickError
+from stackpick.firstcommit import first_commit
 from stackpick.guard import checkpoint, exclusive_lock
 from stackpick.place import entries, move_into_place
 from stackpick.staging import lock_file, staging_folder, sweep_stale
@@ -35,7 +35,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # installed wheel (whose template copy is not a git repository).
 CANONICAL_TEMPLATE_URL = "https://github.com/stackpick/stackpick.git"
 UPDATE_SOURCE_ENV = "STACKPICK_TEMPLATE_URL"
-NEUTRAL_AUTHOR = ("stackpick", "stackpick@users.noreply.invalid")
 
 
 def bundled_template() -> Path:
@@ -226,7 +225,7 @@ def _render_locked(
         committed = False
         if git and not (before and (dest / ".git").exists()):
             checkpoint("git")
-            committed = _git_first_commit(project, notes)
+            committed = first_commit(project, notes)
         kept = move_into_place(
             project, dest, before, staging / "replaced", _keeper(project, dest)
         )
@@ -334,76 +333,6 @@ def _record_update_source(project: Path, remote: bool, override: str | None) -> 
         header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True),
         encoding="utf-8",
     )
-
-
-def _git_first_commit(project: Path, notes: list[str]) -> bool:
-    """`git init` and a first commit; never touches the user's git configuration.
-
-    A failure leaves no half `.git`. A full disk is an error (the run stops, nothing
-    is written); any other git failure is a note and a project without a repository.
-    """
-    git = shutil.which("git")
-    if not git:
-        notes.append("git is not installed: the project has no repository yet.")
-        return False
-
-    def run(*args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
-        proc = subprocess.run(
-            [git, *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            env={**os.environ, **(env or {})},
-            check=False,
-        )
-        return proc.returncode, proc.stderr
-
-    for step in (("init", "-q"), ("add", "-A")):
-        code, err = run(*step)
-        if code:
-            return _git_failed(project, notes, f"git {step[0]}", err)
-    author: dict[str, str] = {}
-    if run("config", "user.email")[0]:
-        name, email = NEUTRAL_AUTHOR
-        author = {
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-        }
-        notes.append(
-            f"git has no user configured: the first commit is authored by {name}."
-        )
-    message = "Initial commit from stackpick"
-    code, err = run("commit", "-q", "--no-verify", "-m", message, env=author)
-    if code:
-        return _git_failed(project, notes, "git commit", err)
-    return True
-
-
-def _git_failed(project: Path, notes: list[str], step: str, stderr: str) -> bool:
-    """Remove the half repository; raise on a full disk, else note it."""
-    shutil.rmtree(project / ".git", ignore_errors=True)
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    detail = lines[-1] if lines else "no message"
-    if _disk_full(project, stderr):
-        raise StackpickError(
-            f"the disk is full: {step} failed ({detail}); nothing was written"
-        )
-    notes.append(f"{step} failed ({detail}): the project has no repository yet.")
-    return False
-
-
-def _disk_full(folder: Path, stderr: str) -> bool:
-    """Whether a failure came from a full disk (git does not always say ENOSPC)."""
-    if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
-        return True
-    try:
-        info = os.statvfs(folder)
-    except OSError:
-        return False
-    return info.f_bavail * info.f_frsize < 64 * 1024 or info.f_favail == 0
 
 
 def _remove_empty(folders: list[Path]) -> None:
