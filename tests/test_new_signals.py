@@ -183,3 +183,32 @@ def test_sigterm_at_the_prompt_stage_writes_nothing(tmp_path: Path) -> None:
     assert code in (-signal.SIGTERM, 128 + signal.SIGTERM), err
     assert "Traceback" not in err
     assert list(work.iterdir()) == []
+
+
+def test_a_signal_copier_catches_still_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Copier turns any exception inside a validator into a "validation error"; a
+    SIGTERM arriving right there must still end the run as SIGTERM (143)."""
+    from copier._user_data import Question
+
+    from stackpick.cli import main
+
+    real = Question.render_value
+    sent = []
+
+    def render_value(self, value, *args, **kwargs):
+        if not sent and self.validator and value is self.validator:
+            sent.append(True)  # inside validate_answer's `except Exception`
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        return real(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(Question, "render_value", render_value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STACKPICK_PRESET", raising=False)
+    code = main(["new", "site", "--defaults", "--no-git"])
+    err = capsys.readouterr().err
+    assert sent and code == 128 + signal.SIGTERM, err
+    assert_one_line(err, "Stopped by SIGTERM")
+    assert list(tmp_path.iterdir()) == []

@@ -39,6 +39,7 @@ HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 PAUSE_ENV = "STACKPICK_TEST_PAUSE"
 RESUME_ENV = "STACKPICK_TEST_RESUME"
 PAUSE_SECONDS = 60.0
+_terminated_by: int | None = None  # the signal that stopped this run, if any
 
 
 class Terminated(Aborted):
@@ -63,10 +64,14 @@ def termination_as_abort() -> Iterator[None]:
         # SIGTERM must not interrupt the restoring of a user's files half-way. A
         # Python no-op, not SIG_IGN: a signal already caught by the interpreter but
         # not yet handled would otherwise raise "ignored due to race condition".
+        global _terminated_by
         for other in (*HANDLED_SIGNALS, signal.SIGINT):
             signal.signal(other, _ignore)
+        _terminated_by = signum
         raise Terminated(signum)
 
+    global _terminated_by
+    _terminated_by = None
     try:
         previous = {s: signal.signal(s, raise_terminated) for s in HANDLED_SIGNALS}
         previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
@@ -78,6 +83,17 @@ def termination_as_abort() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def raise_if_terminated() -> None:
+    """Raise `Terminated` again if a signal stopped this run.
+
+    For code that calls a library which catches every Exception (Copier turns one
+    raised inside a validator into a "validation error"): afterwards, the signal
+    still wins.
+    """
+    if _terminated_by is not None:
+        raise Terminated(_terminated_by)
 
 
 @contextmanager

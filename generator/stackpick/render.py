@@ -26,7 +26,7 @@ import yaml
 from stackpick import __version__
 from stackpick.errors import StackpickError
 from stackpick.firstcommit import first_commit
-from stackpick.guard import checkpoint, exclusive_lock
+from stackpick.guard import checkpoint, exclusive_lock, raise_if_terminated
 from stackpick.place import entries, move_into_place
 from stackpick.staging import lock_file, staging_folder, sweep_stale
 
@@ -273,8 +273,10 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
             warnings.simplefilter("ignore")
             yield
     except CopierError as error:
+        raise_if_terminated()
         raise StackpickError(f"copier could not {action}: {error}") from None
     except (subprocess.CalledProcessError, OSError) as error:
+        raise_if_terminated()
         detail = getattr(error, "stderr", None) or error
         if isinstance(detail, bytes):
             detail = detail.decode(errors="replace")
@@ -283,9 +285,11 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
             f"cannot {action} from {what}: {lines[-1] if lines else error}"
         ) from None
     except ValueError as error:
+        raise_if_terminated()
         if str(error).startswith("Validation error"):
             raise StackpickError(f"copier refused an answer: {error}") from None
         raise StackpickError(f"cannot {action} from {what}: {error}") from None
+    raise_if_terminated()  # a signal Copier caught and swallowed
 
 
 def _copier_copy(
