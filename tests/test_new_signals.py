@@ -160,7 +160,7 @@ def test_only_folders_older_than_the_run_are_swept(tmp_path: Path) -> None:
     """An unlocked staging-like folder made after the run started is not touched."""
     work = tmp_path / "work"
     work.mkdir()
-    future = work / ".x.stackpick-future1"
+    future = work / ".x.stackpick-future12"  # named like a real one
     future.mkdir()
     (future / "keep.txt").write_text("not stale yet\n")
     later = time.time() + 3600

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from stackpick.guard import deferred_signals
 
-STAGING_NAME = re.compile(r"^\..+\.stackpick-[A-Za-z0-9_]+$")
+# mkdtemp's eight random characters: not the update's `.NAME.stackpick-new` files.
+STAGING_NAME = re.compile(r"^\..+\.stackpick-[a-z0-9_]{8}$")
 LOCK_NAME = re.compile(r"^\..+\.stackpick\.lock$")
 
 
