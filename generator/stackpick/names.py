@@ -14,10 +14,11 @@ it as the hidden `forbidden_names` answer). That file is *derived*, never hand-e
   distribution that ships it;
 - `stdlib`: `sys.stdlib_module_names`.
 
-`python -m stackpick.names` rewrites the file from the template and the distributions
-installed in this environment (the test extra holds the generated projects'
-dependencies); tests/test_names.py fails when the file misses a name the derivation
-finds. The derivation runs at development time only: rendering never imports it.
+`python -m stackpick.names .` (at the repository root) rewrites the file from the
+template and the distributions installed in this environment (the test extra holds
+the generated projects' dependencies); tests/test_names.py fails when the file
+misses a name the derivation finds. The derivation runs at development time only:
+rendering never imports it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ NEWER_KEYWORDS = ("type",)
 TOOLS = ("stackpick", "copier")
 HEADER = (
     "# Package names a generated project cannot use, with why. DERIVED: do not edit;\n"
-    "# regenerate with `python -m stackpick.names` (see stackpick/names.py).\n"
+    "# regenerate with `python -m stackpick.names .` at the repository root.\n"
 )
 
 
