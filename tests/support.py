@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -27,6 +28,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+# What a plain-folder template (the wheel's copy) holds: copier.yml and what it uses.
+TEMPLATE_PARTS = (
+    "copier.yml",
+    "includes",
+    "generator/stackpick/rules.yaml",
+    "generator/stackpick/names.yaml",
+    "template-flask",
+    "template-django",
+)
 
 # Jinja that should never survive rendering (HTML templates of the generated app are
 # themselves Jinja/Django templates, so those files are checked separately).
@@ -245,23 +256,13 @@ def run_stackpick(
         capture_output=True,
         text=True,
         stdin=stdin,
-        env=dict(env) if env is not None else os.environ.copy(),
+        env=dict(env) if env is not None else clean_env(),
         timeout=timeout,
         check=False,
     )
     if check:
         assert proc.returncode == 0, f"stackpick {args}: {proc.stdout}\n{proc.stderr}"
     return proc
-
-
-# What the template is made of: the wheel carries a plain copy of these.
-TEMPLATE_PARTS = (
-    "copier.yml",
-    "includes",
-    "generator/stackpick/rules.yaml",
-    "template-flask",
-    "template-django",
-)
 
 
 def copy_template_folder(source: Path, dest: Path) -> Path:
@@ -536,18 +537,96 @@ def retitle_readme(template: Path, framework: str, new_title: str) -> None:
     readme.write_text(source.replace(README_TITLE, new_title, 1))
 
 
-def snapshot(root: Path, skip: tuple[str, ...] = (".git",)) -> dict[str, tuple]:
-    """Every path under `root` (ignored files too) with its kind, mode and bytes."""
-    tree: dict[str, tuple] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if rel.parts[0] in skip:
-            continue
-        info = path.lstat()
-        if path.is_symlink():
-            tree[rel.as_posix()] = ("link", info.st_mode, os.readlink(path))
-        elif path.is_dir():
-            tree[rel.as_posix()] = ("dir", info.st_mode, None)
-        else:
-            tree[rel.as_posix()] = ("file", info.st_mode, path.read_bytes())
+Tree = dict[str, tuple[int, str, bytes | str | None]]
+
+
+def snapshot(root: Path, skip: tuple[str, ...] = ()) -> Tree | None:
+    """Each path under `root`, and root: mode, kind, content. None when absent.
+
+    Hidden and git-ignored files (`.env`, `.git/`) are included unless a top-level
+    name is in `skip` (the update tests skip `.git`, which git itself rewrites).
+    """
+    if not os.path.lexists(root):
+        return None
+    tree: Tree = {}
+
+    def record(path: str) -> None:
+        info = os.lstat(path)
+        rel = os.path.relpath(path, root)
+        if stat.S_ISLNK(info.st_mode):
+            tree[rel] = (stat.S_IMODE(info.st_mode), "link", os.readlink(path))
+        elif stat.S_ISDIR(info.st_mode):
+            tree[rel] = (stat.S_IMODE(info.st_mode), "dir", None)
+        elif stat.S_ISREG(info.st_mode):
+            tree[rel] = (stat.S_IMODE(info.st_mode), "file", Path(path).read_bytes())
+        else:  # a FIFO or a device: reading it could block forever
+            tree[rel] = (stat.S_IMODE(info.st_mode), "special", None)
+
+    record(str(root))
+    if root.is_dir() and not root.is_symlink():
+        for folder, dirs, files in os.walk(root):
+            if folder == str(root):
+                dirs[:] = [d for d in dirs if d not in skip]
+                files = [f for f in files if f not in skip]
+            for name in dirs + files:
+                record(os.path.join(folder, name))
     return tree
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without a team preset or a test pause, plus `extra`."""
+    unset = ("STACKPICK_PRESET", "STACKPICK_TEST_PAUSE", "STACKPICK_TEST_RESUME")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(extra)
+    return env
+
+
+def start_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`python -m stackpick ARGS` started in the background (stderr a pipe)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "stackpick", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
+    )
+
+
+def start_paused(
+    *args: str, cwd: Path, phase: str, resume: Path | None = None
+) -> subprocess.Popen[str]:
+    """Start stackpick and return once it says it is paused at `phase` (guard hook).
+
+    With `resume`, the run goes on by itself once that file exists.
+    """
+    extra = {"STACKPICK_TEST_PAUSE": phase}
+    if resume is not None:
+        extra["STACKPICK_TEST_RESUME"] = str(resume)
+    proc = start_cli(*args, cwd=cwd, env=clean_env(**extra))
+    assert proc.stderr is not None
+    line = proc.stderr.readline()  # blocks until the pause is announced (or exit)
+    if line.strip() != f"stackpick: paused at {phase}":
+        out, err = proc.communicate(timeout=60)
+        raise AssertionError(
+            f"never paused at {phase}; exit {proc.returncode}\n{line}{err}{out}"
+        )
+    return proc
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str, str]:
+    """Wait for a started stackpick; (exit code, stdout, stderr)."""
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def assert_one_line(err: str, *needles: str) -> None:
+    """stderr is one readable line holding every needle, no traceback."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    for needle in needles:
+        assert needle in err, f"{needle!r} not in {err!r}"

@@ -273,7 +273,7 @@ def test_signal_leaves_the_project_as_it_was(
 ) -> None:
     project = lab.project(f"signal-{phase.split(':')[1]}-{signum.name}")
     before, state, beside = (
-        snapshot(project),
+        snapshot(project, skip=(".git",)),
         git_state(project),
         snapshot(project.parent, skip=(project.name,)),
     )
@@ -286,7 +286,7 @@ def test_signal_leaves_the_project_as_it_was(
         "the project was left as it was."
     ]
     assert "Traceback" not in err and out == ""
-    assert snapshot(project) == before
+    assert snapshot(project, skip=(".git",)) == before
     assert git_state(project) == state
     assert snapshot(project.parent, skip=(project.name,)) == beside
     assert list(tmp_path.iterdir()) == []  # the scratch copies are gone too
@@ -299,24 +299,24 @@ def test_update_killed_while_writing_is_undone_by_the_next(
 ) -> None:
     project, reference = lab.project("sigkill"), lab.project("sigkill-reference")
     update(reference, "--vcs-ref", "v90.2.0")
-    before = snapshot(project)
+    before = snapshot(project, skip=(".git",))
     proc = paused_update(project, "update:apply", tmp_path)
     proc.kill()  # SIGKILL: no handler runs
     proc.communicate(timeout=60)
-    assert snapshot(project) != before  # half written: the case is real
+    assert snapshot(project, skip=(".git",)) != before  # half written: the case is real
     journal = sh("git", "rev-parse", "--git-path", "stackpick-update-undo", cwd=project)
     assert (project / journal.stdout.strip() / "manifest.json").is_file()
     out = update(project, "--vcs-ref", "v90.2.0").stdout
     assert "  note: an earlier update of" in out
     assert "was killed while writing; 1 file(s) it wrote were put back" in out
-    assert snapshot(project) == snapshot(reference)
+    assert snapshot(project, skip=(".git",)) == snapshot(reference, skip=(".git",))
     assert not (project / journal.stdout.strip()).exists()
 
 
 # -- two updates at once --------------------------------------------------------------
 def test_second_update_is_refused_by_the_lock(lab: Lab, tmp_path: Path) -> None:
     project = lab.project("lock")
-    before, state = snapshot(project), git_state(project)
+    before, state = snapshot(project, skip=(".git",)), git_state(project)
     first = paused_update(project, "update:locked", tmp_path)
     second = update(project, "--vcs-ref", "v90.2.0", check=False)
     assert second.returncode == 2, second.stdout + second.stderr
@@ -327,7 +327,7 @@ def test_second_update_is_refused_by_the_lock(lab: Lab, tmp_path: Path) -> None:
     first.send_signal(signal.SIGTERM)
     first.communicate(timeout=120)
     assert first.returncode == 143
-    assert snapshot(project) == before and git_state(project) == state
+    assert snapshot(project, skip=(".git",)) == before and git_state(project) == state
     lock = sh("git", "rev-parse", "--git-path", "stackpick-update.lock", cwd=project)
     assert (project / lock.stdout.strip()).is_file()  # inside .git, not the work tree
 
@@ -364,7 +364,7 @@ def test_two_updates_racing_one_wins_whole(lab: Lab) -> None:
     )
     assert len(refused.strip().splitlines()) == 1
     assert "already writing" in refused or "uncommitted changes" in refused
-    assert snapshot(project) == snapshot(alone)
+    assert snapshot(project, skip=(".git",)) == snapshot(alone, skip=(".git",))
 
 
 # -- unknown --data keys --------------------------------------------------------------
@@ -373,7 +373,7 @@ def test_unknown_data_key_gets_the_same_refusal_as_new(
     lab: Lab, tmp_path: Path, key: str
 ) -> None:
     project = lab.project(f"key-{key}")
-    before = snapshot(project)
+    before = snapshot(project, skip=(".git",))
     proc = update(project, "--data", f"{key}=x", check=False)
     made = stackpick("new", tmp_path / "p", "--defaults", "-d", f"{key}=x",
                      cwd=tmp_path, check=False)  # fmt: skip
@@ -382,7 +382,7 @@ def test_unknown_data_key_gets_the_same_refusal_as_new(
     assert proc.stderr.count("\n") == 1 and f"unknown key '{key}'" in proc.stderr
     if key == "projct_slug":
         assert "(did you mean 'project_slug'?)" in proc.stderr
-    assert snapshot(project) == before
+    assert snapshot(project, skip=(".git",)) == before
 
 
 # -- a project inside a larger repository ---------------------------------------------
@@ -405,10 +405,10 @@ def test_dirty_file_outside_the_project_does_not_block(
     repo, project = monorepo
     (repo / "other" / "notes.txt").write_text("work in progress\n")
     (repo / "other" / "draft.txt").write_text("untracked\n")
-    outside = snapshot(repo / "other")
+    outside = snapshot(repo / "other", skip=(".git",))
     proc = update(project, "--vcs-ref", "v90.2.0")
     assert "v90.0.0 -> v90.2.0" in proc.stdout
-    assert snapshot(repo / "other") == outside
+    assert snapshot(repo / "other", skip=(".git",)) == outside
     assert (project / "docs" / "notes.md").read_text() == USER_NOTES
     assert (project / "instance" / "settings.py").read_bytes() == USER_SECRET
     status = sh("git", "status", "--porcelain", cwd=repo).stdout.splitlines()
@@ -420,11 +420,11 @@ def test_dirty_file_inside_the_project_still_blocks(
 ) -> None:
     repo, project = monorepo
     (project / "README.md").write_text("uncommitted\n")
-    before = snapshot(repo)
+    before = snapshot(repo, skip=(".git",))
     proc = update(project, "--vcs-ref", "v90.2.0", check=False)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.strip().splitlines() == [
         f"stackpick: {project} has uncommitted changes (apps/web/README.md): "
         "commit or stash them before updating"
     ]
-    assert snapshot(repo) == before
+    assert snapshot(repo, skip=(".git",)) == before

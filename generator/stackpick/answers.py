@@ -23,7 +23,7 @@ from stackpick.questions import Ask, Questionnaire
 PRESET_ENV = "STACKPICK_PRESET"
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
-HIDDEN_FOR_COPIER = ("rules_data",)
+HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names")
 
 
 @dataclass(frozen=True)

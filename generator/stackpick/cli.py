@@ -12,11 +12,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
 from stackpick import __version__
-from stackpick.errors import Aborted, StackpickError
+from stackpick.errors import Aborted, StackpickError, environment_problem
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,12 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    _tolerant_output()
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 2
-        return COMMANDS[args.command](args)
+        if args.command != "rules":
+            _check_working_folder()
+        code = COMMANDS[args.command](args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except Aborted as error:
         print(str(error), file=sys.stderr)
         return error.exit_code
@@ -149,33 +156,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except BrokenPipeError:
         # The reader went away (`stackpick rules | head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
         print("Aborted; nothing was written.", file=sys.stderr)
         return 130
     except SystemExit as error:  # argparse --help / --version
+        if isinstance(error.__context__, BrokenPipeError):
+            return 0  # rich's own answer to a closed pipe: the same as ours above
         return int(error.code or 0)
+    except OSError as error:
+        problem = environment_problem(error)
+        if problem is None or debug:
+            return _internal_error(error, debug)
+        print(f"stackpick: {problem}", file=sys.stderr)
+        return 2
     except Exception as error:
-        if debug:
-            raise
-        print(
-            f"stackpick: internal error: {type(error).__name__}: {error} "
-            "(run again with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
+        return _internal_error(error, debug)
+
+
+def _internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        raise error
+    print(
+        f"stackpick: internal error: {type(error).__name__}: {error} "
+        "(run again with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _tolerant_output() -> None:
+    """Never fail on output a terminal cannot show (an emoji on an ASCII terminal).
+
+    The project is written by then: a character the terminal cannot encode is shown
+    escaped rather than turned into an error.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with suppress(ValueError, OSError):  # a closed stream
+                reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail."""
+    with suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _check_working_folder() -> None:
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise StackpickError(
+            "the current folder no longer exists (it was deleted); "
+            "cd into an existing folder and run again"
+        ) from None
 
 
 def _questionnaire(template: str | None = None) -> Any:
-    from stackpick.questions import Questionnaire
-    from stackpick.render import bundled_template
+    from stackpick.render import bundled_template, load_questions
 
     root = bundled_template()
     if template and "://" not in template and (Path(template) / "copier.yml").is_file():
         root = Path(template)
-    return Questionnaire(root / "copier.yml")
+    return load_questions(root / "copier.yml")
 
 
 def _request(args: argparse.Namespace) -> Any:
@@ -205,6 +252,7 @@ def _interactive() -> bool:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from stackpick.answers import gather
+    from stackpick.guard import termination_as_abort
     from stackpick.render import check_destination, render
     from stackpick.report import show_recommendation
 
@@ -212,6 +260,11 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not args.dest.strip():
         raise StackpickError("the destination is empty: give a folder name")
     check_destination(dest.absolute(), args.force)  # fail before asking anything
+    if args.vcs_ref is not None and not args.template:
+        raise StackpickError(
+            f"--vcs-ref {args.vcs_ref}: the bundled template has no other versions; "
+            "give the template too (--template URL --vcs-ref REF)"
+        )
     if args.template:
         from stackpick.render import resolve_template
 
@@ -222,22 +275,23 @@ def cmd_new(args: argparse.Namespace) -> int:
         from stackpick.interview import make_asker
 
         ask = make_asker(questions, show_recommendation)
-    outcome = gather(
-        questions,
-        _request(args),
-        ask=ask,
-        require_complete=not args.defaults,
-        with_secret=True,
-    )
-    result = render(
-        dest,
-        outcome.answers,
-        template=args.template,
-        vcs_ref=args.vcs_ref,
-        force=args.force,
-        git=not args.no_git,
-        update_source=args.update_source,
-    )
+    with termination_as_abort():  # SIGTERM/SIGHUP clean up like Ctrl-C
+        outcome = gather(
+            questions,
+            _request(args),
+            ask=ask,
+            require_complete=not args.defaults,
+            with_secret=True,
+        )
+        result = render(
+            dest,
+            outcome.answers,
+            template=args.template,
+            vcs_ref=args.vcs_ref,
+            force=args.force,
+            git=not args.no_git,
+            update_source=args.update_source,
+        )
     if ask is None:  # nobody saw the reasons yet: show them with the result
         show_recommendation(outcome.recommendation)
     _print_next_steps(result, outcome.answers)
