@@ -111,18 +111,23 @@ def render(copie: Any, combo: Mapping[str, Any]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tool_caches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """One uv cache and one pre-commit cache for the whole session (as CI would)."""
-    base = Path(
-        os.environ.get("STACKPICK_TOOL_CACHE", tmp_path_factory.mktemp("tools"))
-    )
-    return {
-        "UV_CACHE_DIR": str(base / "uv"),
-        "PRE_COMMIT_HOME": str(base / "pre-commit"),
+def tool_caches() -> dict[str, str]:
+    """The tools' environment: uv's and pre-commit's caches are shared by every project.
+
+    By default those are the user's own caches (both are safe for parallel use, so the
+    xdist workers share them); STACKPICK_TOOL_CACHE names another folder, e.g. one CI
+    keeps between runs.
+    """
+    env = {
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_PYTHON": sys.executable,
         "UV_NO_PROGRESS": "1",
     }
+    base = os.environ.get("STACKPICK_TOOL_CACHE")
+    if base:
+        env["UV_CACHE_DIR"] = str(Path(base) / "uv")
+        env["PRE_COMMIT_HOME"] = str(Path(base) / "pre-commit")
+    return env
 
 
 # ---- static: every combination --------------------------------------------------
@@ -433,7 +438,7 @@ def test_new_lock_answer_writes_a_committed_lockfile(
         "lock=true",
         "--data",
         "framework=flask",
-        env={"UV_CACHE_DIR": tool_caches["UV_CACHE_DIR"]},
+        env=tool_caches,
     )
     assert proc.returncode == 0, proc.stderr
     assert "uv.lock not created" not in proc.stdout
