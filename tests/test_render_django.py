@@ -41,9 +41,12 @@ ALWAYS = {
     ".dockerignore",
     ".env",
     ".env.example",
+    ".github/dependabot.yml",
     ".github/workflows/ci.yml",
     ".gitignore",
+    ".pre-commit-config.yaml",
     "Dockerfile",
+    "compose.yaml",
     "README.md",
     "docs/decisions/0001-web-framework.md",
     "manage.py",
@@ -58,6 +61,7 @@ ALWAYS = {
     "config/__init__.py",
     "config/asgi.py",
     "config/context_processors.py",
+    "config/observability.py",
     "config/settings/__init__.py",
     "config/settings/base.py",
     "config/settings/local.py",
@@ -78,6 +82,7 @@ ALWAYS = {
     "tests/conftest.py",
     "tests/test_accounts.py",
     "tests/test_items.py",
+    "tests/test_observability.py",
     "tests/test_pages.py",
 }
 

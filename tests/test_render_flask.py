@@ -27,9 +27,12 @@ ALWAYS = {
     ".dockerignore",
     ".env",
     ".env.example",
+    ".github/dependabot.yml",
     ".github/workflows/ci.yml",
     ".gitignore",
+    ".pre-commit-config.yaml",
     "Dockerfile",
+    "compose.yaml",
     "README.md",
     "docs/decisions/0001-web-framework.md",
     "wsgi.py",
@@ -38,6 +41,7 @@ ALWAYS = {
     f"{SLUG}/config.py",
     f"{SLUG}/extensions.py",
     f"{SLUG}/main.py",
+    f"{SLUG}/observability.py",
     f"{SLUG}/security.py",
     f"{SLUG}/static/style.css",
     f"{SLUG}/templates/_macros.html",
@@ -47,6 +51,7 @@ ALWAYS = {
     "tests/conftest.py",
     "tests/test_config.py",
     "tests/test_factory.py",
+    "tests/test_observability.py",
     "tests/test_security.py",
 }
 ACCOUNTS = {

@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from stackpick.lock import uv_lock, wants_lock
-from support import BIN, gunicorn, run
+from support import BIN, gunicorn, rendered_files, run
 
 SLUG = "my_site"
 FLASK = {"needs_auth": False, "needs_api": False, "needs_admin": False}
@@ -133,6 +133,13 @@ def tool_caches() -> dict[str, str]:
 # ---- static: every combination --------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache per framework and test process: the libraries and stubs are
+    analysed once, each project's own modules every time (their hashes differ)."""
+    return tmp_path_factory.mktemp("mypy")
+
+
 def expected_services(combo: Mapping[str, Any]) -> set[str]:
     services = {"web"}
     if uses_postgres(combo):
@@ -208,7 +215,9 @@ def check_dockerfile(project: Path) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("combo", all_combinations(), ids=combo_id)
-def test_static_toolchain_files(copie: Any, combo: dict[str, Any]) -> None:
+def test_static_toolchain_files(
+    copie: Any, mypy_cache: Path, combo: dict[str, Any]
+) -> None:
     project = render(copie, combo)
     check_compose(project, combo)
     check_dockerfile(project)
@@ -245,7 +254,7 @@ def test_static_toolchain_files(copie: Any, combo: dict[str, Any]) -> None:
             "-m",
             "mypy",
             "--cache-dir",
-            str(project.parent / ".mypy"),
+            str(mypy_cache / combo["framework"]),
             ".",
         ],
         cwd=project,
@@ -465,3 +474,34 @@ def test_readme_leads_with_uv(copie: Any) -> None:
         assert first.startswith("uv sync"), first
         assert 'pip install -e ".[dev]"' in readme
         assert "uv run pytest" in readme
+
+
+CELERY_FILES = {
+    "flask": {
+        "make_celery.py",
+        f"{SLUG}/jobs.py",
+        f"{SLUG}/tasks.py",
+        "tests/test_jobs.py",
+    },
+    "django": {
+        "config/celery.py",
+        "accounts/jobs.py",
+        "accounts/tasks.py",
+        "tests/test_jobs.py",
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_background_jobs_adds_whole_files(copie: Any, framework: str) -> None:
+    base = REPRESENTATIVE[2] if framework == "flask" else REPRESENTATIVE[5]
+
+    def files(combo: Mapping[str, Any]) -> set[str]:
+        project = render(copie, combo)
+        return {p.relative_to(project).as_posix() for p in rendered_files(project)}
+
+    without = files({**base, "background_jobs": "none"})
+    with_celery = files({**base, "background_jobs": "celery"})
+    assert with_celery - without == CELERY_FILES[framework]
+    assert without <= with_celery
