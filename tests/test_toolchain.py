@@ -28,7 +28,14 @@ import pytest
 import yaml
 
 from stackpick.lock import uv_lock, wants_lock
-from support import BIN, gunicorn, rendered_files, run
+from support import (
+    BIN,
+    assert_hand_written,
+    assert_ruff_clean,
+    gunicorn,
+    rendered_files,
+    run,
+)
 
 SLUG = "my_site"
 FLASK = {"needs_auth": False, "needs_api": False, "needs_admin": False}
@@ -219,6 +226,9 @@ def test_static_toolchain_files(
     copie: Any, mypy_cache: Path, combo: dict[str, Any]
 ) -> None:
     project = render(copie, combo)
+    # The celery half of these combinations is rendered nowhere else.
+    assert_hand_written(project)
+    assert_ruff_clean(project)
     check_compose(project, combo)
     check_dockerfile(project)
     for ignored in (".venv", ".env"):
@@ -339,8 +349,11 @@ def test_compose_healthchecks_against_debian_servers(
     pg = compose["services"]["db"]["healthcheck"]["test"][1:]
     redis = compose["services"]["redis"]["healthcheck"]["test"][1:]
     # The compose command, pointed at this machine's server instead of the container's.
-    assert run([*pg, "-h", "127.0.0.1", "-p", pg_port], cwd=Path.cwd()).returncode == 0
-    pong = run([*redis, "-h", "127.0.0.1", "-p", redis_port], cwd=Path.cwd())
+    ready = run([pg[0], "-h", "127.0.0.1", "-p", pg_port, *pg[1:]], cwd=Path.cwd())
+    assert "accepting connections" in ready.stdout
+    pong = run(
+        [redis[0], "-h", "127.0.0.1", "-p", redis_port, *redis[1:]], cwd=Path.cwd()
+    )
     assert pong.stdout.strip() == "PONG"
 
 
