@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 from factors import QUESTIONS, factor_questions, factor_strategy
 from stackpick.engine import recommend
+from stackpick.errors import StackpickError
 from support import ROOT
 
 # The keys plain copier computes (stackpick adds rules_framework and overridden_by).
@@ -32,6 +33,8 @@ COPIER_KEYS = (
     "reasons",
     "notes",
     "extensions",
+    "familiarity",
+    "ruled_out",
 )
 
 
@@ -124,3 +127,105 @@ def test_copier_expression_matches_engine(copier_expression, answers) -> None:
 
     computed = json.loads(copier_expression(answers))
     assert computed == engine_view(answers)
+
+
+def stackpick_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """What `stackpick new --defaults --data ...` resolves for these answers."""
+    from stackpick.answers import Request, gather
+
+    pairs = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in data.items()]
+    return gather(QUESTIONS, Request(data=pairs)).answers
+
+
+def partial_answers() -> list[dict[str, Any]]:
+    """Every kind alone, and every kind with a few other answers drawn at random."""
+    rng = random.Random(10)
+    factors = [q for q in factor_questions() if q.name != "kind"]
+    cases: list[dict[str, Any]] = []
+    for kind in QUESTIONS.questions["kind"].choice_values():
+        cases.append({"kind": kind})
+        for _ in range(3):
+            case = {"kind": kind}
+            for q in rng.sample(factors, 3):
+                case[q.name] = (
+                    rng.choice(q.choice_values())
+                    if q.choices
+                    else rng.random() < 0.5
+                    if q.type == "bool"
+                    else rng.randint(1, 12)
+                )
+            cases.append(case)
+    return cases
+
+
+@pytest.mark.slow
+def test_partial_answers_take_the_same_kind_defaults_and_pick(
+    plain_template: Path, tmp_path: Path
+) -> None:
+    """Plain `copier copy --defaults` fills the unanswered questions from the kind's
+    defaults exactly as stackpick does, and computes the same recommendation."""
+    from copier.errors import CopierError
+
+    compared = refused = 0
+    for data in partial_answers():
+        try:
+            ours = stackpick_answers(data)
+        except StackpickError:
+            with pytest.raises((CopierError, ValueError)):
+                copier_answers(plain_template, data, tmp_path / "out")
+            refused += 1
+            continue
+        theirs = copier_answers(plain_template, data, tmp_path / "out")
+        for q in factor_questions():
+            assert theirs[q.name] == ours[q.name], (data, q.name)
+        view = {key: theirs["recommendation"][key] for key in COPIER_KEYS}
+        assert view == engine_view(ours), data
+        assert theirs["framework"] == ours["framework"]
+        compared += 1
+    assert compared >= 30 and compared + refused == 36
+
+
+def test_every_kind_default_is_compatible_and_follows_the_table() -> None:
+    from stackpick.rules import load_rules
+
+    ruleset = load_rules()
+    assert set(ruleset.kind_defaults) == set(QUESTIONS.questions["kind"].choice_values())
+    for kind in ruleset.kind_defaults:
+        answers = stackpick_answers({"kind": kind})
+        for key, value in ruleset.defaults_for(kind).items():
+            assert answers[key] == value, (kind, key)
+        assert ruleset.refusal_line(answers) == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ({"framework": "django", "data": "document"}, "framework=django with data=document"),
+        ({"kind": "api", "needs_api": False}, "html_pages=false with needs_api=false"),
+        ({"html_pages": False}, "html_pages=false with needs_api=false"),
+        (
+            {"data": "document", "database": "postgresql"},
+            "database=postgresql with data=document",
+        ),
+        (
+            {"kind": "microservice", "database": "postgresql"},
+            "database=postgresql with data=none with needs_auth=false",
+        ),
+    ],
+)
+def test_copier_validators_refuse_what_stackpick_refuses(
+    plain_template: Path, tmp_path: Path, data: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(StackpickError) as ours:
+        stackpick_answers(data)
+    assert named in str(ours.value)
+    from copier.errors import CopierError
+
+    if data.get("kind") in ("api", "microservice"):
+        # The last answer of the refused pair (html_pages; the framework) is a default
+        # here, and copier validates only given or prompted answers: stackpick and a
+        # copier prompt refuse it, `copier copy --defaults` cannot.
+        return
+    with pytest.raises((CopierError, ValueError)) as theirs:
+        copier_answers(plain_template, data, tmp_path / "out")
+    assert named in str(theirs.value)

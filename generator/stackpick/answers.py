@@ -19,11 +19,32 @@ from stackpick.errors import StackpickError
 from stackpick.files import read_yaml_mapping
 from stackpick.presets import Preset, load_preset
 from stackpick.questions import Ask, Questionnaire
+from stackpick.rules import load_rules
 
 PRESET_ENV = "STACKPICK_PRESET"
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
-HIDDEN_FOR_COPIER = ("rules_data",)
+HIDDEN_FOR_COPIER = ("rules_data", "kind_defaults")
+
+
+def computed_values(
+    pinned: str | None = None, pinned_by: str | None = None
+) -> dict[str, Any]:
+    """The hidden values stackpick computes in Python where copier uses Jinja.
+
+    The rules document (for copier.yml's compatibility validators), the kind's
+    defaults and the recommendation; the parity tests hold each equal to copier's.
+    """
+    ruleset = load_rules()
+
+    def recommendation(context: dict[str, Any]) -> dict[str, Any]:
+        return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
+
+    return {
+        "rules_data": lambda context: [ruleset.raw],
+        "kind_defaults": lambda context: ruleset.defaults_for(context["kind"]),
+        "recommendation": recommendation,
+    }
 
 
 @dataclass(frozen=True)
@@ -104,10 +125,7 @@ def gather(
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
 
-    def recommendation(context: dict[str, Any]) -> dict[str, Any]:
-        return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
-
-    computed = {"rules_data": lambda context: None, "recommendation": recommendation}
+    computed = computed_values(pinned, pinned_by)
     if require_complete and ask is None:
         absent = questions.missing(fixed, defaults, computed)
         if absent:
@@ -131,6 +149,9 @@ def gather(
         check=preset.refusal if preset else None,
         origins=origins,
     )
+    refused = load_rules().refusal_line(answers)
+    if refused:  # every rule is also checked at its question; this is the backstop
+        raise StackpickError(refused)
     final = recommend(
         answers,
         override=answers["framework"],

@@ -64,9 +64,18 @@ class Question:
         return self.when is False
 
     @property
+    def follows_kind(self) -> bool:
+        """Its default is the kind's default (rules.yaml's `defaults`), not derived."""
+        return self.default == "{{ kind_defaults.%s }}" % self.name
+
+    @property
     def derived(self) -> bool:
         """Its default is computed from earlier answers (a slug, the recommendation)."""
-        return isinstance(self.default, str) and "{{" in self.default
+        return (
+            isinstance(self.default, str)
+            and "{{" in self.default
+            and not self.follows_kind
+        )
 
     def choice_values(self) -> list[Any]:
         return [value for _, value in self.choices]
@@ -233,6 +242,8 @@ class Questionnaire:
                 if name in fixed
                 else f"derived from your answers (set {name} yourself)"
                 if question.derived
+                else f"the default for kind={context.get('kind')}"
+                if question.follows_kind
                 else "default"
             )
             if name in defaults:
