@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,10 @@ class Request:
     answers_file: Path | None = None
     data: Sequence[str] = ()
     preset_file: Path | None = None
+    # Built-in defaults of this run (the project name from the folder's name):
+    # below a preset's defaults, above the template's.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults_origin: str = "default"
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,9 @@ def gather(
 
     path = preset_path(request.preset_file)
     preset = load_preset(path, questions) if path else None
-    defaults: dict[str, Any] = {}
+    defaults: dict[str, Any] = dict(request.defaults)
+    for key in request.defaults:
+        origins.setdefault(key, request.defaults_origin)
     if preset:
         preset.check_against_pins(
             {
@@ -118,9 +124,10 @@ def gather(
         )
         fixed.update(preset.pin)
         origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
-        defaults = dict(preset.defaults)
-        for key in defaults:  # a bad default is the preset's fault: say so
-            origins.setdefault(key, f"preset '{preset.name}': defaults")
+        defaults.update(preset.defaults)
+        for key in preset.defaults:  # a bad default is the preset's fault: say so
+            if key not in fixed:
+                origins[key] = f"preset '{preset.name}': defaults"
 
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
@@ -141,6 +148,9 @@ def gather(
     if with_secret:
         fixed["secret_key"] = secrets.token_urlsafe(50)
 
+    start = getattr(ask, "start", None)
+    if start is not None:  # an interview: it counts the questions left to ask
+        start(fixed)
     answers = questions.resolve(
         fixed,
         defaults,

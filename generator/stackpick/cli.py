@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     answer_options(rec)
     rec.add_argument("--json", action="store_true", help="print one JSON object")
+    rec.add_argument(
+        "--defaults",
+        action="store_true",
+        help="never prompt (on a terminal, recommend otherwise asks the questions)",
+    )
 
     new = commands.add_parser(
         "new", help="answer the questionnaire and render a project"
@@ -70,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("dest", metavar="DEST", help="folder for the new project")
     answer_options(new)
     new.add_argument("--defaults", action="store_true", help="never prompt")
+    new.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the answers, the pick and the files; write nothing",
+    )
     new.add_argument(
         "--force",
         action="store_true",
@@ -155,7 +165,14 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_recommend(args: argparse.Namespace) -> int:
     from stackpick.answers import gather
 
-    outcome = gather(_questionnaire(), _request(args))
+    questions = _questionnaire()
+    ask = None
+    if not args.defaults and _interactive():
+        from stackpick.interview import Interview
+        from stackpick.report import show_recommendation
+
+        ask = Interview(questions, show_recommendation, ask_framework=False)
+    outcome = gather(questions, _request(args), ask=ask)
     if args.json:
         from stackpick.report import as_json
 
@@ -172,31 +189,60 @@ def _interactive() -> bool:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from stackpick.answers import gather
-    from stackpick.render import check_destination, render
+    from stackpick.answers import Request, gather
+    from stackpick.plan import name_from_folder
+    from stackpick.render import check_destination
     from stackpick.report import show_recommendation
 
     dest = Path(args.dest)
     if not args.dest.strip():
         raise StackpickError("the destination is empty: give a folder name")
-    check_destination(dest.absolute(), args.force)  # fail before asking anything
+    if not args.dry_run:
+        check_destination(dest.absolute(), args.force)  # fail before asking anything
     if args.template:
         from stackpick.render import resolve_template
 
         resolve_template(args.template)
     questions = _questionnaire(args.template)
-    ask = None
+    request = Request(
+        answers_file=args.answers,
+        data=args.data,
+        preset_file=args.preset,
+        defaults={"project_name": name_from_folder(args.dest)}
+        if name_from_folder(args.dest)
+        else {},
+        defaults_origin=f"the default from the folder name '{dest.name}'",
+    )
+    interview = None
     if not args.defaults and _interactive():
-        from stackpick.interview import make_asker
+        from stackpick.interview import Interview
 
-        ask = make_asker(questions, show_recommendation)
+        interview = Interview(questions, show_recommendation)
     outcome = gather(
         questions,
-        _request(args),
-        ask=ask,
+        request,
+        ask=interview,
         require_complete=not args.defaults,
         with_secret=True,
     )
+    while interview is not None:  # the summary screen, until accepted or aborted
+        from stackpick.errors import Aborted
+        from stackpick.interview import ABORT, ACCEPT
+
+        choice = interview.review(outcome.answers, outcome.answers["framework"])
+        if choice == ACCEPT:
+            break
+        if choice == ABORT:
+            raise Aborted()
+        rec = outcome.recommendation
+        interview.changing(
+            choice, outcome.answers, followed=rec.framework == rec.rules_framework
+        )
+        outcome = gather(questions, request, ask=interview, with_secret=True)
+    if args.dry_run:
+        return _dry_run(args, questions, outcome, request)
+    from stackpick.render import render
+
     result = render(
         dest,
         outcome.answers,
@@ -206,35 +252,75 @@ def cmd_new(args: argparse.Namespace) -> int:
         git=not args.no_git,
         update_source=args.update_source,
     )
-    if ask is None:  # nobody saw the reasons yet: show them with the result
+    if interview is None:  # nobody saw the reasons yet: show them with the result
         show_recommendation(outcome.recommendation)
-    _print_next_steps(result, outcome.answers)
+    _print_next_steps(args, questions, outcome, request, result)
     return 0
 
 
-def _print_next_steps(result: Any, answers: dict[str, Any]) -> None:
-    framework = answers["framework"]
-    slug = answers["project_slug"]
-    print(f"Created {answers['project_name']!r} ({framework}) in {result.path}")
+def _reproduce(args: argparse.Namespace, questions: Any, outcome: Any, request: Any) -> str:
+    from stackpick.answers import computed_values
+    from stackpick.plan import non_default_answers, reproduce_command
+
+    preset = outcome.preset
+    defaults = dict(request.defaults)
+    if preset:
+        defaults.update(preset.defaults)
+    wanted = non_default_answers(
+        questions,
+        outcome.answers,
+        computed_values(
+            preset.pin.get("framework") if preset else None,
+            f"preset: {preset.name}" if preset else None,
+        ),
+        defaults,
+    )
+    for key in preset.pin if preset else ():
+        wanted.pop(key, None)
+    preset_file = args.preset if args.preset else None
+    return reproduce_command(args.dest, wanted, preset_file)
+
+
+def _dry_run(args: argparse.Namespace, questions: Any, outcome: Any, request: Any) -> int:
+    from stackpick.interview import summary_text
+    from stackpick.plan import planned_files
+    from stackpick.report import show_recommendation
+
+    show_recommendation(outcome.recommendation)
+    print(summary_text(questions, outcome.answers, outcome.answers["framework"]))
+    files = planned_files(outcome.answers, args.template, args.vcs_ref)
+    print(f"Would write {len(files)} files into {Path(args.dest).absolute()}:")
+    for name in files:
+        print(f"  {name}")
+    print("Dry run: nothing was written. To create it:")
+    print(f"  {_reproduce(args, questions, outcome, request)}")
+    return 0
+
+
+def _print_next_steps(
+    args: argparse.Namespace, questions: Any, outcome: Any, request: Any, result: Any
+) -> None:
+    import shlex
+
+    from stackpick.plan import next_steps
+
+    answers = outcome.answers
+    print(
+        f"Created {answers['project_name']!r} ({answers['framework']}) in {result.path}"
+    )
     print(
         f"  {len(result.files)} files; why this stack: "
         "docs/decisions/0001-web-framework.md"
     )
     for note in result.notes:
         print(f"  note: {note}")
+    print("To create the same project again, non-interactively:")
+    print(f"  {_reproduce(args, questions, outcome, request)}")
     print("Next:")
-    print(f"  cd {result.path}")
-    print("  python -m venv .venv && . .venv/bin/activate")
-    print('  pip install -e ".[dev]"')
-    if framework == "django":
-        print("  python manage.py migrate")
-        print("  python manage.py createsuperuser")
-        print("  python manage.py runserver")
-    else:
-        if answers.get("data") != "document":
-            print(f"  flask --app {slug} db upgrade")
-        print(f"  flask --app {slug} run --debug")
-    print("  pytest")
+    print(f"  cd {shlex.quote(str(result.path))}")
+    for line in next_steps(questions.path.parent, answers):
+        print(f"  {line}")
+    print("  python -m pytest")
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
