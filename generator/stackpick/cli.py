@@ -190,7 +190,7 @@ def _interactive() -> bool:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from stackpick.answers import Request, gather
-    from stackpick.plan import name_from_folder
+    from stackpick.plan import folder_defaults
     from stackpick.render import check_destination
     from stackpick.report import show_recommendation
 
@@ -208,9 +208,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         answers_file=args.answers,
         data=args.data,
         preset_file=args.preset,
-        defaults={"project_name": name_from_folder(args.dest)}
-        if name_from_folder(args.dest)
-        else {},
+        defaults=folder_defaults(questions, args.dest),
         defaults_origin=f"the default from the folder name '{dest.name}'",
     )
     interview = None

@@ -56,13 +56,13 @@ class Interview:
         self.say = say
         self.ask_framework = ask_framework
         self.prompt_options = prompt_options
-        self.given: set[str] = set()
+        self.given: dict[str, Any] = {}
         self.asked = 0
         self.keep: Mapping[str, Any] = {}  # answers kept while changing one
         self.change: str | None = None
 
     def start(self, fixed: Mapping[str, Any]) -> None:
-        self.given = set(fixed)
+        self.given = dict(fixed)
         if self.asked == 0 and self.change is None:
             self.say(WELCOME)
 
@@ -72,9 +72,14 @@ class Interview:
 
         Later follow-ups are judged with the kind's defaults for what is unanswered.
         """
-        guess = {**(context.get("kind_defaults") or {}), **context}
+        guess = {
+            **load_rules().base_defaults,
+            **(context.get("kind_defaults") or {}),
+            **self.given,
+            **context,
+        }
         later = False
-        count = self.asked + 1
+        count = max(self.asked, 1)  # those asked so far, this one included
         for question in self.questions.public():
             if question is current:
                 later = True
@@ -102,12 +107,14 @@ class Interview:
     def __call__(self, question: Question, default: Any, context: dict[str, Any]) -> Any:
         name = question.name
         if self.change is not None and name != self.change and name in self.keep:
-            # Changing one answer: keep the others, but follow a changed pick
-            # when the framework had been left to the rules.
+            # Changing one answer keeps the others. A framework left to the rules
+            # follows them; when their pick changed, the reasons are shown and the
+            # framework asked again.
             kept = self.keep[name]
-            if name == "framework" and self.keep.get("_followed_rules"):
+            if name != "framework" or not self.keep.get("_followed_rules"):
+                return kept
+            if default == kept:
                 return default
-            return kept
         if name == "framework":
             rec = recommend(context)
             if not self.ask_framework:

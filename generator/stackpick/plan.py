@@ -32,6 +32,24 @@ def name_from_folder(dest: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
+def folder_defaults(questions: Questionnaire, dest: str) -> dict[str, Any]:
+    """{"project_name": ...} from the folder, when that name and its slug are valid.
+
+    `stackpick new site` would suggest the package `site` (a standard-library module):
+    then the template's own default name stays.
+    """
+    name = name_from_folder(dest)
+    if not name:
+        return {}
+    name_q = questions.questions["project_name"]
+    slug_q = questions.questions["project_slug"]
+    context = {"project_name": name}
+    slug = questions.default(slug_q, context)
+    if questions.problem(name_q, name, {}) or questions.problem(slug_q, slug, context):
+        return {}
+    return {"project_name": name}
+
+
 def next_steps(template_root: Path, answers: Mapping[str, Any]) -> list[str]:
     """The README's "Start" commands for these answers, one per line."""
     from jinja2 import FileSystemLoader
