@@ -7,13 +7,12 @@ Returns the full, validated answers and the recommendation computed from them.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackpick import __version__
+from stackpick import version
 from stackpick.engine import Recommendation, recommend
 from stackpick.errors import StackpickError
 from stackpick.files import read_yaml_mapping
@@ -142,10 +141,12 @@ def gather(
                 "or pass --defaults)"
             )
 
-    fixed.setdefault("stackpick_version", __version__)
     if preset:
         fixed.setdefault("preset_name", preset.name)
-    if with_secret:
+    if with_secret:  # answers to render with: recorded version, a fresh secret
+        import secrets
+
+        fixed.setdefault("stackpick_version", version())
         fixed["secret_key"] = secrets.token_urlsafe(50)
 
     start = getattr(ask, "start", None)

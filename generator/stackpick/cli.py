@@ -15,13 +15,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from stackpick import __version__
 from stackpick.errors import Aborted, StackpickError
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise StackpickError(f"{message} (see '{self.prog} --help')")
+
+
+class _Version(argparse.Action):
+    """--version, read only when asked (the installed metadata is slow to load)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None):
+        from stackpick import version
+
+        print(f"stackpick {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and scaffold it with Copier.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"stackpick {__version__}"
+        "--version", action=_Version, nargs=0, help="show the version and exit"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(
@@ -147,8 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _questionnaire(template: str | None = None) -> Any:
+    from stackpick.locate import bundled_template
     from stackpick.questions import Questionnaire
-    from stackpick.render import bundled_template
 
     root = bundled_template()
     if template and "://" not in template and (Path(template) / "copier.yml").is_file():

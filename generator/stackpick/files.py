@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stackpick.errors import StackpickError
 
 
 def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
     """A YAML mapping from `path`, or a one-line error saying what is wrong, where."""
+    import yaml  # only when a file is given: `recommend` alone starts without it
+
     if not path.exists():
         raise StackpickError(f"{what} file not found: {path}")
     if path.is_dir():

@@ -15,7 +15,6 @@ Precedence: pin > --data > --answers > preset defaults > built-in defaults.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +66,8 @@ def load_preset(path: Path, questions: Questionnaire) -> Preset:
     data = read_yaml_mapping(path, "preset")
     for key in data:
         if key not in PRESET_KEYS:
+            import difflib
+
             close = difflib.get_close_matches(str(key), PRESET_KEYS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise StackpickError(f"{origin}: unknown key '{key}'{hint}")

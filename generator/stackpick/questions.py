@@ -8,41 +8,54 @@ Copier renders them (sandboxed, with the same filters).
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import sys
 import unicodedata
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jinja2.sandbox import SandboxedEnvironment
-
+from stackpick.cache import FileCache
 from stackpick.errors import StackpickError
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
 
 
-# libyaml's loader when PyYAML has it: copier.yml and the rules parse ~10x faster.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _parse_copier_yml(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """copier.yml as data, with copier's `!include` resolved; and the files read.
+
+    PyYAML is imported here only: a cached parse (stackpick.cache) never needs it.
+    """
+    import yaml
+
+    # libyaml's loader when PyYAML has it: copier.yml and the rules parse ~10x faster.
+    safe: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    read = [str(path), __file__]
+
+    class Loader(safe):  # type: ignore[valid-type,misc]
+        """A safe loader that understands copier's `!include` (relative to copier.yml)."""
+
+    def include(loader: Loader, node: yaml.Node) -> list[Any]:
+        target = path.parent / str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        read.append(str(target))
+        # Copier wraps an included document in a list; mirror it so expressions agree.
+        return [yaml.load(target.read_text(encoding="utf-8"), Loader=safe)]
+
+    Loader.add_constructor("!include", include)
+    with path.open(encoding="utf-8") as stream:
+        loader = Loader(stream)
+        try:
+            config = loader.get_single_data()
+        finally:
+            loader.dispose()
+    return config, read
 
 
-class _CopierYamlLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """A safe loader that understands copier's `!include` (relative to copier.yml)."""
-
-
-def _include(loader: _CopierYamlLoader, node: yaml.Node) -> list[Any]:
-    base: Path = loader.base_dir  # type: ignore[attr-defined]
-    target = base / str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    # Copier wraps an included document in a list; mirror it so expressions agree.
-    return [yaml.load(target.read_text(encoding="utf-8"), Loader=_SafeLoader)]
-
-
-_CopierYamlLoader.add_constructor("!include", _include)
+_ABSENT = ("absent",)  # stands for a name the context does not have, in memo keys
 
 
 @dataclass(frozen=True)
@@ -90,13 +103,9 @@ class Questionnaire:
 
     def __init__(self, copier_yml: Path) -> None:
         self.path = copier_yml
-        with copier_yml.open(encoding="utf-8") as stream:
-            loader = _CopierYamlLoader(stream)
-            loader.base_dir = copier_yml.parent  # type: ignore[attr-defined]
-            try:
-                config = loader.get_single_data()
-            finally:
-                loader.dispose()
+        self._cache = FileCache("questions", copier_yml)
+        config = self._cache.load(lambda: _parse_copier_yml(copier_yml))
+        self._templates: dict[str, Any] = {}
         self.settings = {k: v for k, v in config.items() if k.startswith("_")}
         self.questions: dict[str, Question] = {
             name: _question(name, spec)
@@ -105,19 +114,50 @@ class Questionnaire:
         }
 
     @cached_property
-    def _jinja(self) -> SandboxedEnvironment:
+    def _jinja(self) -> Any:
+        from jinja2.sandbox import SandboxedEnvironment
+
         return SandboxedEnvironment(
             extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
         )
 
     # -- rendering ---------------------------------------------------------------
-    def render(self, expression: Any, context: Mapping[str, Any]) -> Any:
-        """Render a Jinja string against `context`; other values pass through."""
+    def render(
+        self, expression: Any, context: Mapping[str, Any], memo: bool = True
+    ) -> Any:
+        """Render a Jinja string against `context`; other values pass through.
+
+        Rendering is pure (sandboxed; `memo=False` for the one random default), so a
+        result is remembered on disk under the values of exactly the names the
+        expression reads: a later run with the same values needs no Jinja at all.
+        """
         if not isinstance(expression, str):
             return expression
-        return self._jinja.from_string(expression).render(
-            {"_external_data": {"current": {}}, **context}
-        )
+        if "{" not in expression:  # plain text renders to itself
+            return expression
+        full = {"_external_data": {"current": {}}, **context}
+        names = self._cache.results.get(("names", expression)) if memo else None
+        if names is not None:
+            key = ("out", expression, _values_key(full, names))
+            hit = self._cache.results.get(key)
+            if hit is not None:
+                return hit
+        template = self._templates.get(expression)
+        if template is None:
+            template = self._templates[expression] = self._jinja.from_string(
+                expression
+            )
+        out = template.render(full)
+        if memo:
+            if names is None:
+                from jinja2 import meta
+
+                names = tuple(
+                    sorted(meta.find_undeclared_variables(self._jinja.parse(expression)))
+                )
+                self._cache.remember(("names", expression), names)
+            self._cache.remember(("out", expression, _values_key(full, names)), out)
+        return out
 
     def applies(self, question: Question, context: Mapping[str, Any]) -> bool:
         """Whether the question is asked, given the answers so far."""
@@ -139,6 +179,8 @@ class Questionnaire:
         for key in answers:
             if key in self.questions and not self.questions[key].secret:
                 continue
+            import difflib
+
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise StackpickError(f"{origin}: unknown key '{key}'{hint}")
@@ -166,12 +208,16 @@ class Questionnaire:
                     f"{where} must be a whole number, not {raw!r}"
                 ) from None
         elif kind in {"yaml", "json"}:
+            import yaml
+
             value = yaml.safe_load(raw) if isinstance(raw, str) else raw
         else:
             if isinstance(raw, bool) or not isinstance(raw, str | int | float):
                 raise StackpickError(f"{where} must be text, not {raw!r}")
             value = str(raw)
         if question.choices and value not in question.choice_values():
+            import difflib
+
             allowed = ", ".join(str(v) for v in question.choice_values())
             close = difflib.get_close_matches(
                 str(value), map(str, question.choice_values()), 1
@@ -235,7 +281,12 @@ class Questionnaire:
                 continue
             if question.hidden or question.secret:
                 raw = fixed.get(name, defaults.get(name, question.default))
-                context[name] = self.render(raw, context) if name not in fixed else raw
+                if name in fixed:
+                    context[name] = raw
+                elif question.secret:  # never guessed here: render passes its own
+                    context[name] = ""
+                else:
+                    context[name] = self.render(raw, context)
                 continue
             origin = origins.get(name) or (
                 "answers"
@@ -265,6 +316,7 @@ class Questionnaire:
                 if veto:
                     raise StackpickError(veto)
             context[name] = value
+        self._cache.save()
         return context
 
     def missing(
@@ -287,6 +339,22 @@ class Questionnaire:
 
         self.resolve(fixed, defaults, ask=note, computed=computed)
         return absent
+
+
+def _values_key(context: Mapping[str, Any], names: tuple[str, ...]) -> str:
+    """The values `names` have in `context`, as a text key (repr is deterministic).
+
+    A long value (the rules document) stands in by its length and two checksums, so
+    keys stay small.
+    """
+    parts = []
+    for name in names:
+        text = repr(context.get(name, _ABSENT))
+        if len(text) > 256:
+            data = text.encode()
+            text = f"#{len(data)}:{zlib.crc32(data):08x}:{zlib.adler32(data):08x}"
+        parts.append(text)
+    return "|".join(parts)
 
 
 def _question(name: str, spec: Any) -> Question:

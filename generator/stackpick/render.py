@@ -23,6 +23,7 @@ import yaml
 
 from stackpick import __version__
 from stackpick.errors import StackpickError
+from stackpick.locate import bundled_template
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Where `copier update` finds the template when the project was rendered from an
@@ -30,17 +31,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CANONICAL_TEMPLATE_URL = "https://github.com/stackpick/stackpick.git"
 UPDATE_SOURCE_ENV = "STACKPICK_TEMPLATE_URL"
 NEUTRAL_AUTHOR = ("stackpick", "stackpick@users.noreply.invalid")
-
-
-def bundled_template() -> Path:
-    """The template that ships with stackpick: in the wheel, or this checkout's root."""
-    packaged = PACKAGE_DIR / "_template"
-    if (packaged / "copier.yml").is_file():
-        return packaged
-    checkout = PACKAGE_DIR.parent.parent
-    if (checkout / "copier.yml").is_file():
-        return checkout
-    raise StackpickError("stackpick's template is missing from this installation")
 
 
 def is_git_checkout(path: Path) -> bool:

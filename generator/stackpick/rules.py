@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 from typing import Any
-
-import yaml
 
 FRAMEWORKS = ("flask", "django")
 
@@ -180,6 +178,8 @@ def raw_rules_text() -> str:
     In a checkout it sits beside this module. In the wheel it travels once, inside
     the bundled template at the path copier.yml's `!include` names.
     """
+    from importlib.resources import files
+
     package = files("stackpick")
     for candidate in (
         package.joinpath("rules.yaml"),
@@ -190,11 +190,41 @@ def raw_rules_text() -> str:
     raise FileNotFoundError("stackpick's rules.yaml is missing from this installation")
 
 
+def _rules_file() -> Path | None:
+    """rules.yaml on disk (a checkout, or the wheel's template copy), if it is a file."""
+    package = Path(__file__).resolve().parent
+    for candidate in (
+        package / "rules.yaml",
+        package / "_template" / "generator" / "stackpick" / "rules.yaml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _parse_yaml(text: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+    return yaml.load(text, Loader=loader)
+
+
 @cache
 def load_rules() -> RuleSet:
-    """Parse and validate rules.yaml (cached: it is read-only data)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-    return parse_rules(yaml.load(raw_rules_text(), Loader=loader))
+    """Parse and validate rules.yaml (cached: it is read-only data).
+
+    The parsed document is also kept on disk (stackpick.cache) while the file is
+    unchanged, so most runs never import PyYAML.
+    """
+    path = _rules_file()
+    if path is None:
+        return parse_rules(_parse_yaml(raw_rules_text()))
+    from stackpick.cache import FileCache
+
+    disk = FileCache("rules", path)
+    data = disk.load(lambda: (_parse_yaml(path.read_text(encoding="utf-8")), [str(path)]))
+    disk.save()
+    return parse_rules(data)
 
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
