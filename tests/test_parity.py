@@ -229,3 +229,22 @@ def test_copier_validators_refuse_what_stackpick_refuses(
     with pytest.raises((CopierError, ValueError)) as theirs:
         copier_answers(plain_template, data, tmp_path / "out")
     assert named in str(theirs.value)
+
+
+def test_readme_answers_table_shows_the_kind_defaults() -> None:
+    """README's table is the data's: each kind's differences and the pick they give."""
+    from stackpick.rules import load_rules
+
+    readme = (ROOT / "README.md").read_text()
+    ruleset = load_rules()
+
+    def shown(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    base = ", ".join(f"{k}={shown(v)}" for k, v in ruleset.base_defaults.items())
+    assert base in " ".join(readme.split())
+    for kind, entry in ruleset.kind_defaults.items():
+        differs = ", ".join(f"{k}={shown(v)}" for k, v in entry.differs.items())
+        pick = recommend({**entry.answers, "kind": kind}).framework.capitalize()
+        row = f"| {kind} | {differs or '(the base profile)'} | {pick} | {entry.why}"
+        assert row in readme, row
