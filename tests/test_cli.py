@@ -191,7 +191,10 @@ def test_rules_show_conditions_in_words_within_80_columns(capsys) -> None:
     lines = out.splitlines()
     for rule in load_rules().rules:  # every id whole, at the start of its own line
         assert any(line.startswith(f"{rule.id}  ") for line in lines), rule.id
-    assert "when  kind is microservice; or kind is internal_tool and needs_admin is no" in out
+    assert (
+        "when  kind is microservice; or kind is internal_tool and needs_admin is no"
+        in out
+    )
     assert "team_size is at least 4" in out
     assert "Do not switch (familiarity)" in out and "Refused combinations" in out
     assert 'S4: Lycore, "Flask vs Django' in out and "(2026)" in out
@@ -204,23 +207,34 @@ def test_rules_json_includes_conditions_and_source_details(capsys) -> None:
     assert large["when"] == [{"size": ["large"]}]
     assert large["condition"] == "size is large"
     assert data["source_details"]["S4"] == {
-        "title": "Flask vs Django: philosophy, performance, APIs, teams, use cases, FAQ",
+        "title": (
+            "Flask vs Django: philosophy, performance, APIs, teams, use cases, FAQ"
+        ),
         "publisher": "Lycore",
         "year": 2026,
         "citation": data["sources"]["S4"],
     }
     assert data["familiarity"]["min_strong"] == 2
     ids = {c["id"] for c in data["compatibility"]}
-    assert ids == {"django_document_data", "api_only_without_api", "database_without_sql"}
+    assert ids == {
+        "django_document_data",
+        "api_only_without_api",
+        "database_without_sql",
+    }
     assert set(data["defaults"]["kinds"]) >= {"microservice", "saas", "learning"}
 
 
 def test_recommend_json_shows_familiarity_and_ruled_out(capsys) -> None:
     assert main(["recommend", "--json", "-d", "familiar_with=flask"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["framework"] == "flask" and data["scores"]["django"] > data["scores"]["flask"]
+    assert (
+        data["framework"] == "flask"
+        and data["scores"]["django"] > data["scores"]["flask"]
+    )
     assert data["familiarity"]["kept"] is True
-    assert data["familiarity"]["text"].startswith("Your team knows Flask, so Flask stays")
+    assert data["familiarity"]["text"].startswith(
+        "Your team knows Flask, so Flask stays"
+    )
     assert main(["recommend", "--json", "-d", "kind=saas", "-d", "data=document",
                  "-d", "size=large", "-d", "team_size=9"]) == 0  # fmt: skip
     data = json.loads(capsys.readouterr().out)

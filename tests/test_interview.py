@@ -111,7 +111,9 @@ def test_refused_values_carry_the_rules_reason() -> None:
     assert reason.startswith("html_pages=false with needs_api=false: ")
     assert interview.refused(html, True, context) == ""
     framework = QUESTIONS.questions["framework"]
-    assert "data=document" in interview.refused(framework, "django", {"data": "document"})
+    assert "data=document" in interview.refused(
+        framework, "django", {"data": "document"}
+    )
 
 
 def test_questions_are_numbered_and_the_count_follows_the_answers() -> None:
@@ -137,7 +139,9 @@ def test_changing_an_answer_keeps_the_others_and_follows_the_new_pick() -> None:
     with create_pipe_input() as pipe:
         pipe.send_text(CLEAR + "Keep Me" + ENTER + ENTER * 40)
         options = {"input": pipe, "output": DummyOutput()}
-        interview = Interview(QUESTIONS, lambda rec: None, say=lambda t: None, **options)
+        interview = Interview(
+            QUESTIONS, lambda rec: None, say=lambda t: None, **options
+        )
         first = gather(QUESTIONS, Request(), ask=interview)
         assert first.answers["framework"] == "django"
     with create_pipe_input() as pipe:

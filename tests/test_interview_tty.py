@@ -97,7 +97,7 @@ def test_a_refused_choice_is_greyed_out_with_its_reason(work: Path) -> None:
     term.type(DOWN + ENTER)  # moving down skips the refused choice: still "Yes"
     term.wait_for(asked[asked.index(text) + 1])
     term.type(CTRL_C)
-    code, err = term.finish()
+    code, _ = term.finish()
     assert code == 130 and not (work / "site").exists()
 
 

@@ -1,4 +1,4 @@
-"""What `stackpick new` prints at the end, and `--dry-run`, checked against real renders.
+"""What `stackpick new` prints at the end, and `--dry-run`, checked by real renders.
 
 - The next steps are the generated README's "Start" commands, for every shape of
   project (no `db upgrade` without SQL; `create-admin` when there is an admin).
@@ -75,8 +75,13 @@ def test_next_steps_are_the_readmes_start_section(tmp_path: Path, shape: str) ->
     assert steps[1:-1] == readme_start(project)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     text = "\n".join(steps)
-    sql = answers["framework"] == "django" or answers["data"] == "relational" or (
-        answers["data"] == "none" and (answers["needs_auth"] or answers["needs_admin"])
+    sql = (
+        answers["framework"] == "django"
+        or answers["data"] == "relational"
+        or (
+            answers["data"] == "none"
+            and (answers["needs_auth"] or answers["needs_admin"])
+        )
     )
     if answers["framework"] == "flask":
         assert ("db upgrade" in text) == sql
@@ -98,7 +103,9 @@ def test_the_reproduce_command_makes_the_same_project(tmp_path: Path) -> None:
         cwd=first,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    (command,) = printed(proc.stdout, "To create the same project again, non-interactively:")
+    (command,) = printed(
+        proc.stdout, "To create the same project again, non-interactively:"
+    )
     words = shlex.split(command)
     assert words[:4] == ["stackpick", "new", "ledger-hub", "--defaults"]
     given = [words[i + 1] for i, w in enumerate(words) if w == "--data"]

@@ -133,7 +133,9 @@ def stackpick_answers(data: dict[str, Any]) -> dict[str, Any]:
     """What `stackpick new --defaults --data ...` resolves for these answers."""
     from stackpick.answers import Request, gather
 
-    pairs = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in data.items()]
+    pairs = [
+        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in data.items()
+    ]
     return gather(QUESTIONS, Request(data=pairs)).answers
 
 
@@ -189,7 +191,9 @@ def test_every_kind_default_is_compatible_and_follows_the_table() -> None:
     from stackpick.rules import load_rules
 
     ruleset = load_rules()
-    assert set(ruleset.kind_defaults) == set(QUESTIONS.questions["kind"].choice_values())
+    assert set(ruleset.kind_defaults) == set(
+        QUESTIONS.questions["kind"].choice_values()
+    )
     for kind in ruleset.kind_defaults:
         answers = stackpick_answers({"kind": kind})
         for key, value in ruleset.defaults_for(kind).items():
@@ -200,7 +204,10 @@ def test_every_kind_default_is_compatible_and_follows_the_table() -> None:
 @pytest.mark.parametrize(
     ("data", "named"),
     [
-        ({"framework": "django", "data": "document"}, "framework=django with data=document"),
+        (
+            {"framework": "django", "data": "document"},
+            "framework=django with data=document",
+        ),
         ({"kind": "api", "needs_api": False}, "html_pages=false with needs_api=false"),
         ({"html_pages": False}, "html_pages=false with needs_api=false"),
         (

@@ -161,7 +161,9 @@ def test_the_disk_cache_follows_the_files(tmp_path: Path, monkeypatch) -> None:
     template = tmp_path / "template"
     (template / "generator/stackpick").mkdir(parents=True)
     shutil.copy2(ROOT / "copier.yml", template)
-    shutil.copy2(ROOT / "generator/stackpick/rules.yaml", template / "generator/stackpick")
+    shutil.copy2(
+        ROOT / "generator/stackpick/rules.yaml", template / "generator/stackpick"
+    )
     first = Questionnaire(template / "copier.yml")
     slug = first.questions["project_slug"]
     assert first.default(slug, {"project_name": "Ledger Hub"}) == "ledger_hub"
@@ -171,6 +173,8 @@ def test_the_disk_cache_follows_the_files(tmp_path: Path, monkeypatch) -> None:
     assert cached.questions == first.questions
     assert cached.default(slug, {"project_name": "Ledger Hub"}) == "ledger_hub"
     text = (template / "copier.yml").read_text()
-    (template / "copier.yml").write_text(text.replace("default: My Site", "default: Other"))
+    (template / "copier.yml").write_text(
+        text.replace("default: My Site", "default: Other")
+    )
     changed = Questionnaire(template / "copier.yml")
     assert changed.questions["project_name"].default == "Other"

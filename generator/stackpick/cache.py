@@ -68,9 +68,10 @@ class FileCache:
 
     def load(self, build: Callable[[], tuple[Any, list[str]]]) -> Any:
         stored = self._read()
-        if stored is not None and _stamp(p for p, _, _ in stored["deps"]) == stored[
-            "deps"
-        ]:
+        if (
+            stored is not None
+            and _stamp(p for p, _, _ in stored["deps"]) == stored["deps"]
+        ):
             self._value, self._deps = stored["value"], stored["deps"]
             self.results = stored["results"]
             return self._value

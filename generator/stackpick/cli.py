@@ -265,7 +265,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reproduce(args: argparse.Namespace, questions: Any, outcome: Any, request: Any) -> str:
+def _reproduce(
+    args: argparse.Namespace, questions: Any, outcome: Any, request: Any
+) -> str:
     from stackpick.answers import computed_values
     from stackpick.plan import non_default_answers, reproduce_command
 
@@ -288,7 +290,9 @@ def _reproduce(args: argparse.Namespace, questions: Any, outcome: Any, request: 
     return reproduce_command(args.dest, wanted, preset_file)
 
 
-def _dry_run(args: argparse.Namespace, questions: Any, outcome: Any, request: Any) -> int:
+def _dry_run(
+    args: argparse.Namespace, questions: Any, outcome: Any, request: Any
+) -> int:
     from stackpick.interview import summary_text
     from stackpick.plan import planned_files
     from stackpick.report import show_recommendation

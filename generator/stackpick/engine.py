@@ -181,7 +181,8 @@ def _familiarity(
         text = (
             f"Your team knows {NAMES[mine]}, so {NAMES[mine]} stays: {NAMES[other]} "
             f"would need to win by at least {bars.min_lead} points with "
-            f"{bars.min_strong} or more strong reasons; it wins by {lead} with {strong}."
+            f"{bars.min_strong} or more strong reasons; "
+            f"it wins by {lead} with {strong}."
         )
     else:
         text = f"Your team knows {NAMES[mine]}, and {NAMES[mine]} leads on points too."

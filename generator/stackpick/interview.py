@@ -92,19 +92,21 @@ class Interview:
                 count += 1
         return count
 
-    def refused(self, question: Question, value: Any, context: Mapping[str, Any]) -> str:
+    def refused(
+        self, question: Question, value: Any, context: Mapping[str, Any]
+    ) -> str:
         """Why `value` cannot be chosen here ('' when it can)."""
         veto = self.check(question.name, value) if self.check else None
         if veto:
             return veto
-        answers = {
-            k: v for k, v in context.items() if k in self.questions.questions
-        }
+        answers = {k: v for k, v in context.items() if k in self.questions.questions}
         return load_rules().refusal_line(
             {**answers, question.name: value}, about=question.name
         )
 
-    def __call__(self, question: Question, default: Any, context: dict[str, Any]) -> Any:
+    def __call__(
+        self, question: Question, default: Any, context: dict[str, Any]
+    ) -> Any:
         name = question.name
         if self.change is not None and name != self.change and name in self.keep:
             # Changing one answer keeps the others. A framework left to the rules

@@ -37,7 +37,7 @@ def _parse_copier_yml(path: Path) -> tuple[dict[str, Any], list[str]]:
     read = [str(path), __file__]
 
     class Loader(safe):  # type: ignore[valid-type,misc]
-        """A safe loader that understands copier's `!include` (relative to copier.yml)."""
+        """A safe loader that understands copier's `!include` (beside copier.yml)."""
 
     def include(loader: Loader, node: yaml.Node) -> list[Any]:
         target = path.parent / str(loader.construct_scalar(node))  # type: ignore[arg-type]
@@ -79,7 +79,7 @@ class Question:
     @property
     def follows_kind(self) -> bool:
         """Its default is the kind's default (rules.yaml's `defaults`), not derived."""
-        return self.default == "{{ kind_defaults.%s }}" % self.name
+        return self.default == "{{ kind_defaults." + self.name + " }}"
 
     @property
     def derived(self) -> bool:
@@ -144,16 +144,16 @@ class Questionnaire:
                 return hit
         template = self._templates.get(expression)
         if template is None:
-            template = self._templates[expression] = self._jinja.from_string(
-                expression
-            )
+            template = self._templates[expression] = self._jinja.from_string(expression)
         out = template.render(full)
         if memo:
             if names is None:
                 from jinja2 import meta
 
                 names = tuple(
-                    sorted(meta.find_undeclared_variables(self._jinja.parse(expression)))
+                    sorted(
+                        meta.find_undeclared_variables(self._jinja.parse(expression))
+                    )
                 )
                 self._cache.remember(("names", expression), names)
             self._cache.remember(("out", expression, _values_key(full, names)), out)

@@ -204,18 +204,21 @@ def rules_text(ruleset: RuleSet) -> str:
         )
     if ruleset.familiarity:
         f = ruleset.familiarity
-        out += [""] + block(
-            "Do not switch (familiarity)",
-            [
-                (
-                    "rule",
-                    f"when {' or '.join(f.rules)} fires, the other framework wins "
-                    f"only with at least {f.min_strong} strong reasons and a lead of "
-                    f"at least {f.min_lead} points",
-                ),
-                ("cites", ", ".join(f.sources)),
-            ],
-        )
+        out += [
+            "",
+            *block(
+                "Do not switch (familiarity)",
+                [
+                    (
+                        "rule",
+                        f"when {' or '.join(f.rules)} fires, the other framework "
+                        f"wins only with at least {f.min_strong} strong reasons and "
+                        f"a lead of at least {f.min_lead} points",
+                    ),
+                    ("cites", ", ".join(f.sources)),
+                ],
+            ),
+        ]
     if ruleset.compatibility:
         out += ["", "Refused combinations"]
         for c in ruleset.compatibility:

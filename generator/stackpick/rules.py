@@ -191,7 +191,7 @@ def raw_rules_text() -> str:
 
 
 def _rules_file() -> Path | None:
-    """rules.yaml on disk (a checkout, or the wheel's template copy), if it is a file."""
+    """rules.yaml on disk (a checkout, or the wheel's template copy), if any."""
     package = Path(__file__).resolve().parent
     for candidate in (
         package / "rules.yaml",
@@ -222,7 +222,9 @@ def load_rules() -> RuleSet:
     from stackpick.cache import FileCache
 
     disk = FileCache("rules", path)
-    data = disk.load(lambda: (_parse_yaml(path.read_text(encoding="utf-8")), [str(path)]))
+    data = disk.load(
+        lambda: (_parse_yaml(path.read_text(encoding="utf-8")), [str(path)])
+    )
     disk.save()
     return parse_rules(data)
 
