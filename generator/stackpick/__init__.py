@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @cache

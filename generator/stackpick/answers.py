@@ -10,15 +10,20 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from stackpick import version
 from stackpick.engine import Recommendation, recommend
 from stackpick.errors import StackpickError
 from stackpick.files import read_yaml_mapping
 from stackpick.presets import Preset, load_preset
-from stackpick.questions import Ask, Questionnaire
+from stackpick.questions import Questionnaire
 from stackpick.rules import load_rules
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
+
+    from stackpick.questions import Ask
 
 PRESET_ENV = "STACKPICK_PRESET"
 

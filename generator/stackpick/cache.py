@@ -20,7 +20,10 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 # Entries past this are dropped (distinct answers keep adding rendered results).
 MAX_RESULTS = 5_000

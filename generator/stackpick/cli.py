@@ -13,12 +13,38 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
 
 from stackpick.errors import Aborted, StackpickError
 
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+
+def _columns() -> int:
+    """The help width argparse would pick, without importing shutil (and with it
+    bz2 and lzma) on every start: $COLUMNS, else the terminal's, else 80."""
+    try:
+        return int(os.environ["COLUMNS"]) - 2
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns - 2
+    except (AttributeError, ValueError, OSError):
+        return 78
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, **options: Any) -> None:
+        options.setdefault("width", _columns())
+        super().__init__(prog, **options)
+
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **options: Any) -> None:
+        options.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **options)
+
     def error(self, message: str) -> NoReturn:
         raise StackpickError(f"{message} (see '{self.prog} --help')")
 

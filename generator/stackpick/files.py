@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from stackpick.errors import StackpickError
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:

@@ -16,10 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from stackpick.cache import FileCache
 from stackpick.errors import StackpickError
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
@@ -94,8 +97,9 @@ class Question:
         return [value for _, value in self.choices]
 
 
-Ask = Callable[[Question, Any, dict[str, Any]], Any]
-Check = Callable[[str, Any], str | None]
+if TYPE_CHECKING:
+    Ask = Callable[[Question, Any, dict[str, Any]], Any]
+    Check = Callable[[str, Any], str | None]
 
 
 class Questionnaire:

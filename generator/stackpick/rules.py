@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
+
+    # A condition: any of these alternatives; each maps an answer key to allowed
+    # values (a list) or numeric bounds ({min: N} / {max: N}).
+    Clause = dict[str, Any]
+    Condition = tuple[Clause, ...]
 
 FRAMEWORKS = ("flask", "django")
-
-# A condition: any of these alternatives; each maps an answer key to allowed values
-# (a list) or numeric bounds ({min: N} / {max: N}).
-Clause = dict[str, Any]
-Condition = tuple[Clause, ...]
 
 
 @dataclass(frozen=True)
