@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from factors import QUESTIONS, factor_questions, factor_strategy
 from stackpick.engine import recommend
 from stackpick.errors import StackpickError
+from stackpick.rules import load_rules
 from support import ROOT
 
 # The keys plain copier computes (stackpick adds rules_framework and overridden_by).
@@ -93,6 +94,14 @@ def test_copier_framework_default_matches_engine_for_every_kind_size_data(
             for q in choices.values()
         }
         answers.update(kind=kind, size=size, data=data)
+        pick = engine_view(answers)["framework"]
+        if load_rules().refusal_line({**answers, "framework": pick}):
+            # Refused by stackpick, and by copier's validators too.
+            from copier.errors import CopierError
+
+            with pytest.raises((CopierError, ValueError), match=" with "):
+                copier_answers(plain_template, answers, tmp_path / "out")
+            continue
         got = copier_answers(plain_template, answers, tmp_path / "out")
         copier_view = {key: got["recommendation"][key] for key in COPIER_KEYS}
         if (
@@ -188,8 +197,6 @@ def test_partial_answers_take_the_same_kind_defaults_and_pick(
 
 
 def test_every_kind_default_is_compatible_and_follows_the_table() -> None:
-    from stackpick.rules import load_rules
-
     ruleset = load_rules()
     assert set(ruleset.kind_defaults) == set(
         QUESTIONS.questions["kind"].choice_values()
@@ -228,11 +235,6 @@ def test_copier_validators_refuse_what_stackpick_refuses(
     assert named in str(ours.value)
     from copier.errors import CopierError
 
-    if data.get("kind") in ("api", "microservice"):
-        # The last answer of the refused pair (html_pages; the framework) is a default
-        # here, and copier validates only given or prompted answers: stackpick and a
-        # copier prompt refuse it, `copier copy --defaults` cannot.
-        return
     with pytest.raises((CopierError, ValueError)) as theirs:
         copier_answers(plain_template, data, tmp_path / "out")
     assert named in str(theirs.value)
