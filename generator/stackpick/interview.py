@@ -221,7 +221,7 @@ def make_asker(
     check: Check | None = None,
     **prompt_options: Any,
 ) -> Interview:
-    """An Interview with the welcome line printed (kept for existing callers)."""
+    """An Interview (the name callers used before the class existed)."""
     return Interview(questions, show, check, **prompt_options)
 
 
