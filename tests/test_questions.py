@@ -12,7 +12,7 @@ import yaml
 from factors import QUESTIONS
 from stackpick.answers import computed_values
 from stackpick.errors import StackpickError
-from support import ROOT
+from support import ROOT, copy_template_folder
 
 CONTRACT = {
     "project_name",
@@ -153,17 +153,10 @@ def test_plain_copier_copy_needs_no_trust(tmp_path: Path) -> None:
 
 def test_the_disk_cache_follows_the_files(tmp_path: Path, monkeypatch) -> None:
     """A cached parse and cached renders are used only while copier.yml is unchanged."""
-    import shutil
-
     from stackpick.questions import Questionnaire
 
     monkeypatch.setenv("STACKPICK_CACHE_DIR", str(tmp_path / "cache"))
-    template = tmp_path / "template"
-    (template / "generator/stackpick").mkdir(parents=True)
-    shutil.copy2(ROOT / "copier.yml", template)
-    shutil.copy2(
-        ROOT / "generator/stackpick/rules.yaml", template / "generator/stackpick"
-    )
+    template = copy_template_folder(ROOT, tmp_path / "template")
     first = Questionnaire(template / "copier.yml")
     slug = first.questions["project_slug"]
     assert first.default(slug, {"project_name": "Ledger Hub"}) == "ledger_hub"
