@@ -521,12 +521,13 @@ def cmd_update(args: argparse.Namespace) -> int:
     from stackpick.update import update_project
 
     project = Path(args.path[0] if args.path else ".")
-    data = list(args.data)
+    data, recorded = list(args.data), []
     answers = read_answers(project.expanduser())
     if answers and answers.get("preset_source"):  # the team preset, applied again
         preset = PresetCache().load(str(answers["preset_source"]))
-        data += preset_data(preset, answers)
-    report = update_project(project, vcs_ref=args.vcs_ref, data=data)
+        pins, recorded = preset_data(preset, answers)
+        data += pins
+    report = update_project(project, vcs_ref=args.vcs_ref, data=data, recorded=recorded)
     print(report.summary())
     return 0
 
