@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from stackpick.cli import _questionnaire
+from stackpick.questions import STACKPICK_OPTIONS
 from support import (
     ROOT,
     assert_one_line,
@@ -196,13 +197,25 @@ def test_stdout_closed_or_its_reader_gone_ends_quietly(work: Path, how: str) -> 
 
 
 # -- hidden keys ----------------------------------------------------------------------
-HIDDEN = [q.name for q in _questionnaire().questions.values() if q.hidden or q.secret]
+HIDDEN = [
+    q.name
+    for q in _questionnaire().questions.values()
+    if (q.hidden or q.secret) and q.name not in STACKPICK_OPTIONS
+]
 
 
 def test_the_hidden_keys_are_the_ones_copier_yml_hides() -> None:
     assert {"preset_name", "secret_key", "stackpick_version", "recommendation"} <= set(
         HIDDEN
     )
+    assert "lock" not in HIDDEN  # hidden from Copier, but the user's to set
+
+
+def test_stackpick_options_hidden_from_copier_are_accepted(work: Path) -> None:
+    """`lock` is a stackpick option: accepted as an answer, still type-checked."""
+    refused(work, [*NEW, "-d", "lock=x"], "lock")
+    (work / "answers.yml").write_text(yaml.safe_dump({"lock": "x"}))
+    refused(work, [*NEW, "--answers", "answers.yml"], "lock")
 
 
 @pytest.mark.parametrize("key", HIDDEN)

@@ -170,6 +170,7 @@ def test_generated_code_calls_only_the_shared_surface(
     for auth, api, admin in itertools.product((True, False), repeat=3):
         project = tmp_path / f"site-{auth}-{api}-{admin}"
         args = ["-d", "framework=flask", "-d", "data=document"]
+        args += ["-d", "project_name=My Site"]  # not the folder's name: my_site/
         for name, value in (("auth", auth), ("api", api), ("admin", admin)):
             args += ["-d", f"needs_{name}={str(value).lower()}"]
         assert main(["new", str(project), "--defaults", "--no-git", *args]) == 0, (

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
+# Hidden from Copier (it cannot act on them: `lock` runs uv after rendering) but the
+# user's to set for stackpick, from --data, an answers file or a preset.
+STACKPICK_OPTIONS = ("lock",)
 
 
 def _parse_copier_yml(path: Path) -> tuple[dict[str, Any], list[str]]:
@@ -197,7 +200,9 @@ class Questionnaire:
         known = [q.name for q in self.public()]
         for key in answers:
             question = self.questions.get(key)
-            if question and not (question.secret or question.hidden):
+            if question and (
+                key in STACKPICK_OPTIONS or not (question.secret or question.hidden)
+            ):
                 continue
             if question:  # preset_name, secret_key, the rules: never given
                 raise StackpickError(
@@ -306,7 +311,9 @@ class Questionnaire:
                 continue
             if question.hidden or question.secret:
                 raw = fixed.get(name, defaults.get(name, question.default))
-                if name in fixed:
+                if name in STACKPICK_OPTIONS and name in fixed:  # the user's: checked
+                    context[name] = self.cast(question, raw, origins.get(name, name))
+                elif name in fixed:
                     context[name] = raw
                 elif question.secret:  # never guessed here: render passes its own
                     context[name] = ""
