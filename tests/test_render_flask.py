@@ -54,9 +54,23 @@ ACCOUNTS = {
     f"{SLUG}/auth.py",
     f"{SLUG}/templates/auth/login.html",
     f"{SLUG}/templates/auth/account.html",
+    f"{SLUG}/templates/auth/change_password.html",
+    f"{SLUG}/lockout.py",
+    f"{SLUG}/passwords.py",
+    f"{SLUG}/common-passwords.txt.gz",
     "tests/test_auth.py",
 }
-REGISTER = {f"{SLUG}/templates/auth/register.html"}
+# Public sign-up: verification and reset links, mailed.
+REGISTER = {
+    f"{SLUG}/templates/auth/register.html",
+    f"{SLUG}/templates/auth/forgot_password.html",
+    f"{SLUG}/templates/auth/reset_password.html",
+    f"{SLUG}/templates/mail/verify.txt",
+    f"{SLUG}/templates/mail/reset.txt",
+    f"{SLUG}/templates/mail/account_exists.txt",
+    f"{SLUG}/tokens.py",
+    f"{SLUG}/mail.py",
+}
 STORED = {f"{SLUG}/forms.py", f"{SLUG}/models.py", "tests/test_models.py"}
 NOTES = {
     f"{SLUG}/notes.py",
@@ -72,6 +86,8 @@ MIGRATIONS = {
     "tests/test_migrations.py",
     "tests/test_database.py",
 }
+# Where there are accounts on a SQL database.
+ACCOUNT_MIGRATION = {"migrations/versions/7d4e2b9c1a05_account_security.py"}
 API = {f"{SLUG}/api.py", "tests/test_api.py"}
 ADMIN = {f"{SLUG}/admin.py", f"{SLUG}/commands.py", "tests/test_admin.py"}
 
@@ -120,6 +136,7 @@ def test_everything_on(copie: Any) -> None:
         database="postgresql",
     )
     expected = ALWAYS | ACCOUNTS | REGISTER | STORED | NOTES | MIGRATIONS | API | ADMIN
+    expected |= ACCOUNT_MIGRATION
     assert files_of(project) == expected
     deps = dependencies(project)
     for present in (
@@ -128,6 +145,7 @@ def test_everything_on(copie: Any) -> None:
         "flask-login",
         "flask-limiter",
         "flask-admin",
+        "flask-mailman",
         "psycopg[binary]",
     ):
         assert present in deps
@@ -167,7 +185,7 @@ def test_accounts_without_data_store_only_users(copie: Any, database: str) -> No
         database=database,
     )
     files = files_of(project)
-    assert files == ALWAYS | ACCOUNTS | STORED | MIGRATIONS | ADMIN
+    assert files == ALWAYS | ACCOUNTS | STORED | MIGRATIONS | ACCOUNT_MIGRATION | ADMIN
     assert "class Note" not in (project / SLUG / "models.py").read_text()
     assert ("psycopg" in dependencies(project)) == (database == "postgresql")
 
