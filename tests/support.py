@@ -548,9 +548,7 @@ class HttpClient:
         """The CSRF token of the form on `path` (fetching it sets the session)."""
         reply = self.get(path)
         assert reply.status == 200, reply.text
-        token = re.search(
-            r'name="csrf_token"[^>]* value="([^"]+)"', reply.text
-        )
+        token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', reply.text)
         assert token, f"no CSRF token in {path}"
         return token[1]
 
