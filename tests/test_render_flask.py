@@ -89,7 +89,23 @@ MIGRATIONS = {
 }
 # Where there are accounts on a SQL database.
 ACCOUNT_MIGRATION = {"migrations/versions/7d4e2b9c1a05_account_security.py"}
-API = {f"{SLUG}/api.py", "tests/test_api.py"}
+API = {
+    f"{SLUG}/api.py",
+    f"{SLUG}/schemas.py",
+    f"{SLUG}/templates/swagger_ui.html",
+    f"{SLUG}/static/api-docs.js",
+    *(
+        f"{SLUG}/static/vendor/swagger-ui/{name}"
+        for name in (
+            "LICENSE",
+            "NOTICE",
+            "swagger-ui-bundle.js",
+            "swagger-ui-bundle.js.LICENSE.txt",
+            "swagger-ui.css",
+        )
+    ),
+    "tests/test_api.py",
+}
 ADMIN = {f"{SLUG}/admin.py", f"{SLUG}/commands.py", "tests/test_admin.py"}
 
 
@@ -155,7 +171,7 @@ def test_everything_on(copie: Any) -> None:
     assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
     assert "DATABASE_URL=postgresql://" in (project / ".env.example").read_text()
     factory = (project / SLUG / "__init__.py").read_text()
-    assert "app.register_blueprint(api.bp)" in factory
+    assert "api.init_api(app)" in factory
     assert "csrf.exempt(api.bp)" in factory
 
 
