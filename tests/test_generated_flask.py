@@ -238,7 +238,7 @@ def serve(project: Path, database_url: str, config: str) -> None:
             f"{config}: worker RSS after the first request: "
             f"{worker_rss_kib(proc.pid)} KiB"
         )
-        assert status == 200 and "Welcome" in page
+        assert status == 200 and "A web project started with stackpick." in page
         assert headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         assert ("Strict-Transport-Security" in headers) == production
