@@ -78,6 +78,7 @@ def test_typed_answers_follow_ups_and_an_override() -> None:
         + ENTER  # database
         + DOWN
         + ENTER  # framework: the other one than recommended
+        + ENTER  # background_jobs: none
     )
     outcome, asked, shown = run_interview(keys)
     answers = outcome.answers

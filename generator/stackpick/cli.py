@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-git", action="store_true", help="no git init, no first commit"
     )
     new.add_argument(
+        "--lock",
+        action="store_true",
+        help="run `uv lock` after rendering (needs uv and the package index)",
+    )
+    new.add_argument(
         "--update-source",
         metavar="URL",
         help="git URL recorded for `copier update` when rendering from the wheel",
@@ -283,6 +288,15 @@ def cmd_new(args: argparse.Namespace) -> int:
             require_complete=not args.defaults,
             with_secret=True,
         )
+        from stackpick.lock import uv_lock, wants_lock
+
+        lock_notes: list[str] = []
+
+        def lock(project: Path) -> None:
+            note = uv_lock(project)
+            if note:
+                lock_notes.append(note)
+
         result = render(
             dest,
             outcome.answers,
@@ -291,7 +305,11 @@ def cmd_new(args: argparse.Namespace) -> int:
             force=args.force,
             git=not args.no_git,
             update_source=args.update_source,
+            after_render=lock
+            if wants_lock(args.lock, outcome.answers.get("lock"))
+            else None,
         )
+    result.notes.extend(lock_notes)
     if ask is None:  # nobody saw the reasons yet: show them with the result
         show_recommendation(outcome.recommendation)
     _print_next_steps(result, outcome.answers)

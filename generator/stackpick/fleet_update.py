@@ -49,7 +49,7 @@ def _identity(project: Path) -> dict[str, str]:
     """The user's git identity, or stackpick's neutral one when none is set."""
     if git("config", "user.email", cwd=project).stdout.strip():
         return {}
-    from stackpick.render import NEUTRAL_AUTHOR
+    from stackpick.firstcommit import NEUTRAL_AUTHOR
 
     name, email = NEUTRAL_AUTHOR
     return {

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from stackpick.errors import StackpickError
-from stackpick.render import NEUTRAL_AUTHOR, copier_errors
+from stackpick.firstcommit import NEUTRAL_AUTHOR
+from stackpick.render import copier_errors
 from stackpick.update_tree import Tree, read_tree
 
 

@@ -32,7 +32,7 @@ def test_login_signs_the_user_in_and_logout_signs_them_out(
         reverse("login"), {"username": "alice", "password": password}
     )
     assert response.status_code == 302
-    assert response.url == reverse("home")
+    assert response["Location"] == reverse("home")
     assert b"Signed in as alice" in client.get(reverse("home")).content
 
     response = client.post(reverse("logout"))
