@@ -746,3 +746,70 @@ def assert_one_line(err: str, *needles: str) -> None:
     assert "Traceback" not in err and "internal error" not in err, err
     for needle in needles:
         assert needle in err, f"{needle!r} not in {err!r}"
+
+
+# -- a real browser ----------------------------------------------------------------
+
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclasses.dataclass
+class BrowserPage:
+    """A Playwright page in Debian's Chromium that records what went wrong.
+
+    `problems` collects console errors (CSP violations and missing files among them)
+    and uncaught page errors; `shot` saves a screenshot under tests/artifacts/.
+    """
+
+    page: Any
+    prefix: str
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(
+            path=SCREENSHOTS / f"{self.prefix}-{name}.png", full_page=True
+        )
+
+
+@contextlib.contextmanager
+def flask_browser_page(prefix: str) -> Iterator[BrowserPage]:
+    """A fresh Chromium page (no browser download: Debian's `chromium`)."""
+    chromium = require("chromium")["chromium"]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            recorder = BrowserPage(page, prefix)
+            page.on(
+                "console",
+                lambda msg: (
+                    msg.type == "error"
+                    and recorder.problems.append(f"console: {msg.text}")
+                ),
+            )
+            page.on("pageerror", lambda exc: recorder.problems.append(f"page: {exc}"))
+            page.on(
+                "response",
+                lambda r: (
+                    r.status >= 400
+                    and recorder.problems.append(f"HTTP {r.status}: {r.url}")
+                ),
+            )
+            yield recorder
+        finally:
+            browser.close()
