@@ -799,7 +799,7 @@ def flask_browser_page(prefix: str) -> Iterator[BrowserPage]:
                 "console",
                 lambda msg: (
                     msg.type == "error"
-                    and recorder.problems.append(f"console: {msg.text}")
+                    and recorder.problems.append(f"console at {page.url}: {msg.text}")
                 ),
             )
             page.on("pageerror", lambda exc: recorder.problems.append(f"page: {exc}"))

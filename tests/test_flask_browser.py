@@ -28,6 +28,7 @@ from support import (
 pytestmark = pytest.mark.slow
 
 EMAIL, PASSWORD = "visitor@example.com", "a long browser password"
+ADMIN = "admin@example.com"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,10 @@ def site(copie_session: Any) -> Iterator[dict[str, Any]]:
         "MAIL_BACKEND": "file",
         "MAIL_FILE_PATH": str(outbox),
     }
-    run([BIN / "flask", "--app", "browsed", "db", "upgrade"], cwd=project, env=env)
+    flask = [BIN / "flask", "--app", "browsed"]
+    run([*flask, "db", "upgrade"], cwd=project, env=env)
+    admin = ["create-admin", "--email", ADMIN, "--password", PASSWORD]
+    run([*flask, *admin], cwd=project, env=env)
     with gunicorn("wsgi:app", cwd=project, env=env) as (base, _):
         yield {"base": base, "outbox": outbox}
 
@@ -127,3 +131,41 @@ def test_api_docs_page(site: dict[str, Any], browser: BrowserPage) -> None:
     )
     page.locator(".opblock-summary-path", has_text="/api/notes").first.wait_for()
     browser.shot("api-docs")
+
+
+def test_admin_asks_before_deleting(site: dict[str, Any], browser: BrowserPage) -> None:
+    page, base = browser.page, site["base"]
+    page.goto(base + "/auth/login")
+    page.get_by_label("Email").fill(ADMIN)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("You are logged in.").wait_for()
+    page.goto(base + "/notes/")
+    page.get_by_label("Title").fill("Doomed note")
+    page.get_by_role("button", name="Add the note").click()
+    page.get_by_text("Note saved.").wait_for()
+
+    page.goto(base + "/admin/notes_admin/")
+    row = page.locator("tr", has_text="Doomed note")
+    assert row.locator("td", has_text=ADMIN).count() == 1, "owner shown by email"
+    browser.shot("admin-notes")
+    questions: list[str] = []
+
+    def answer(accept: bool) -> None:
+        def handle(dialog: Any) -> None:
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        page.once("dialog", handle)
+
+    answer(False)
+    row.locator("form button[title='Delete Record']").click()
+    page.wait_for_timeout(500)
+    assert questions == ["Are you sure you want to delete this record?"]
+    assert page.locator("tr", has_text="Doomed note").count() == 1, "kept on No"
+
+    answer(True)
+    row.locator("form button[title='Delete Record']").click()
+    page.get_by_text("Record was successfully deleted.").wait_for()
+    assert page.locator("tr", has_text="Doomed note").count() == 0
+    browser.shot("admin-deleted")

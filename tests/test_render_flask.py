@@ -116,7 +116,12 @@ API = {
     ),
     "tests/test_api.py",
 }
-ADMIN = {f"{SLUG}/admin.py", f"{SLUG}/commands.py", "tests/test_admin.py"}
+ADMIN = {
+    f"{SLUG}/admin.py",
+    f"{SLUG}/commands.py",
+    f"{SLUG}/static/admin-confirm.js",
+    "tests/test_admin.py",
+}
 
 
 def render(copie: Any, **answers: Any) -> Path:
