@@ -120,6 +120,8 @@ ADMIN = {
     f"{SLUG}/admin.py",
     f"{SLUG}/commands.py",
     f"{SLUG}/static/admin-confirm.js",
+    f"{SLUG}/templates/admin/actions.html",
+    f"{SLUG}/templates/admin/model/row_actions.html",
     "tests/test_admin.py",
 }
 
