@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import http.client
+import http.cookies
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -105,8 +108,9 @@ def gunicorn(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     probe: str = "/",
+    workers: int = 1,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Serve `app` with one sync gunicorn worker on 127.0.0.1; yield (url, process).
+    """Serve `app` with sync gunicorn workers on 127.0.0.1; yield (url, process).
 
     The process is gunicorn itself, so it is stopped by its own PID; the control socket
     is off so two servers in parallel do not fight over it.
@@ -121,7 +125,7 @@ def gunicorn(
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                "1",
+                str(workers),
                 "--no-control-socket",
                 app,
             ],
@@ -173,10 +177,15 @@ def rendered_files(project: Path) -> list[Path]:
 
 
 def assert_hand_written(project: Path) -> None:
-    """No .jinja files, no Jinja left outside HTML templates, no runs of blank lines."""
+    """No .jinja files, no Jinja left outside HTML templates, no runs of blank lines.
+
+    Third-party files vendored as published (under a `vendor` folder) are skipped.
+    """
     problems: list[str] = []
     for path in rendered_files(project):
         rel = path.relative_to(project)
+        if "vendor" in rel.parts:
+            continue
         if path.suffix == ".jinja":
             problems.append(f"{rel}: a .jinja file was left")
             continue
@@ -470,6 +479,113 @@ def assert_suite_ran_on(suite: SuiteRun, postgres_server: str | None) -> None:
         assert server.startswith("SQLite "), server
 
 
+# -- an attacker's HTTP client --------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """One HTTP answer, and how long it took."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    text: str
+    seconds: float
+
+
+class HttpClient:
+    """A cookie-keeping HTTP client that can speak from any loopback address.
+
+    Linux answers on all of 127.0.0.0/8, so `source="127.0.0.7"` is a different
+    client address for the server's per-address limits: one test can play several
+    clients, or one attacker spread over many. Cookies are kept by name only (the
+    tests speak to one server), `Secure` ones included, as behind a TLS proxy.
+    """
+
+    def __init__(self, base: str, source: str = "127.0.0.1") -> None:
+        parts = urllib.parse.urlsplit(base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.source = source
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """Send one request on a new connection (so any worker may take it)."""
+        sent = dict(headers or {})
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies and "Cookie" not in sent:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=60, source_address=(self.source, 0)
+        )
+        try:
+            started = time.perf_counter()
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            seconds = time.perf_counter() - started
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                gone = morsel["max-age"] == "0" or "1970" in morsel["expires"]
+                if gone or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return Reply(response.status, response.headers, text, seconds)
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("POST", path, **kwargs)
+
+    def csrf_token(self, path: str) -> str:
+        """The CSRF token of the form on `path` (fetching it sets the session)."""
+        reply = self.get(path)
+        assert reply.status == 200, reply.text
+        token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', reply.text)
+        assert token, f"no CSRF token in {path}"
+        return token[1]
+
+    def submit(
+        self, path: str, form: Mapping[str, str], page: str | None = None
+    ) -> Reply:
+        """Post `form` to `path` with the CSRF token of the form on `page` (`path`)."""
+        token = self.csrf_token(page or path)
+        return self.post(path, form={**form, "csrf_token": token})
+
+
+def mailed_link(outbox: Path, address: str, contains: str) -> str:
+    """The path of the newest link holding `contains` mailed to `address`.
+
+    Reads the folder a served app's file mail backend writes (MAIL_BACKEND=file for
+    Flask-Mailman, EMAIL_BACKEND=...filebased for Django: the same format).
+    """
+    messages = []
+    for path in sorted(outbox.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+        messages.extend(path.read_text().split("-" * 79))
+    links = [
+        urllib.parse.urlsplit(url)
+        for message in messages
+        if re.search(rf"^To: {re.escape(address)}$", message, re.MULTILINE)
+        for url in re.findall(r"https?://\S+", message)
+        if contains in url
+    ]
+    assert links, f"no mail to {address} with a {contains!r} link in {outbox}"
+    newest = links[-1]
+    return newest.path + (f"?{newest.query}" if newest.query else "")
+
+
 # -- git and a tagged template repository (update, check, status, fleet tests) -------
 
 IDENTITY = {
@@ -630,3 +746,70 @@ def assert_one_line(err: str, *needles: str) -> None:
     assert "Traceback" not in err and "internal error" not in err, err
     for needle in needles:
         assert needle in err, f"{needle!r} not in {err!r}"
+
+
+# -- a real browser ----------------------------------------------------------------
+
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclasses.dataclass
+class BrowserPage:
+    """A Playwright page in Debian's Chromium that records what went wrong.
+
+    `problems` collects console errors (CSP violations and missing files among them)
+    and uncaught page errors; `shot` saves a screenshot under tests/artifacts/.
+    """
+
+    page: Any
+    prefix: str
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(
+            path=SCREENSHOTS / f"{self.prefix}-{name}.png", full_page=True
+        )
+
+
+@contextlib.contextmanager
+def flask_browser_page(prefix: str) -> Iterator[BrowserPage]:
+    """A fresh Chromium page (no browser download: Debian's `chromium`)."""
+    chromium = require("chromium")["chromium"]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            recorder = BrowserPage(page, prefix)
+            page.on(
+                "console",
+                lambda msg: (
+                    msg.type == "error"
+                    and recorder.problems.append(f"console at {page.url}: {msg.text}")
+                ),
+            )
+            page.on("pageerror", lambda exc: recorder.problems.append(f"page: {exc}"))
+            page.on(
+                "response",
+                lambda r: (
+                    r.status >= 400
+                    and recorder.problems.append(f"HTTP {r.status}: {r.url}")
+                ),
+            )
+            yield recorder
+        finally:
+            browser.close()

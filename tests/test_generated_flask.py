@@ -35,6 +35,7 @@ from support import (
     assert_suite_ran_on,
     free_port,
     gunicorn,
+    mailed_link,
     render_copie,
     run,
     run_generated_suite,
@@ -219,7 +220,13 @@ def serve(project: Path, database_url: str, config: str) -> None:
     The database is already migrated. Production gets a random SECRET_KEY, as a
     deployment sets it, and is spoken to as if through its TLS proxy.
     """
-    env = {"FLASK_CONFIG": config, "DATABASE_URL": database_url}
+    outbox = project / f"mail-{config}"
+    env = {
+        "FLASK_CONFIG": config,
+        "DATABASE_URL": database_url,
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_PATH": str(outbox),
+    }
     production = config == "production"
     if production:
         env["SECRET_KEY"] = secrets.token_urlsafe(50)
@@ -231,7 +238,7 @@ def serve(project: Path, database_url: str, config: str) -> None:
             f"{config}: worker RSS after the first request: "
             f"{worker_rss_kib(proc.pid)} KiB"
         )
-        assert status == 200 and "Welcome" in page
+        assert status == 200 and "A web project started with stackpick." in page
         assert headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         assert ("Strict-Transport-Security" in headers) == production
@@ -248,6 +255,9 @@ def serve(project: Path, database_url: str, config: str) -> None:
                 "csrf_token": token,
             },
         )
+        assert status == 302 and headers["Location"] == "/auth/login"
+        # The mailed link confirms the address.
+        status, headers, _ = browser.request(mailed_link(outbox, email, "/verify/"))
         assert status == 302 and headers["Location"] == "/auth/login"
 
         # The protected page sends a visitor to the login form.

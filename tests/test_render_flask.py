@@ -45,7 +45,12 @@ ALWAYS = {
     f"{SLUG}/main.py",
     f"{SLUG}/observability.py",
     f"{SLUG}/security.py",
+    f"{SLUG}/errors.py",
     f"{SLUG}/static/style.css",
+    f"{SLUG}/static/favicon.svg",
+    f"{SLUG}/static/vendor/pico.min.css",
+    f"{SLUG}/static/vendor/pico-LICENSE.md",
+    f"{SLUG}/templates/error.html",
     f"{SLUG}/templates/_macros.html",
     f"{SLUG}/templates/base.html",
     f"{SLUG}/templates/main/index.html",
@@ -60,9 +65,23 @@ ACCOUNTS = {
     f"{SLUG}/auth.py",
     f"{SLUG}/templates/auth/login.html",
     f"{SLUG}/templates/auth/account.html",
+    f"{SLUG}/templates/auth/change_password.html",
+    f"{SLUG}/lockout.py",
+    f"{SLUG}/passwords.py",
+    f"{SLUG}/common-passwords.txt.gz",
     "tests/test_auth.py",
 }
-REGISTER = {f"{SLUG}/templates/auth/register.html"}
+# Public sign-up: verification and reset links, mailed.
+REGISTER = {
+    f"{SLUG}/templates/auth/register.html",
+    f"{SLUG}/templates/auth/forgot_password.html",
+    f"{SLUG}/templates/auth/reset_password.html",
+    f"{SLUG}/templates/mail/verify.txt",
+    f"{SLUG}/templates/mail/reset.txt",
+    f"{SLUG}/templates/mail/account_exists.txt",
+    f"{SLUG}/tokens.py",
+    f"{SLUG}/mail.py",
+}
 STORED = {f"{SLUG}/forms.py", f"{SLUG}/models.py", "tests/test_models.py"}
 NOTES = {
     f"{SLUG}/notes.py",
@@ -78,8 +97,33 @@ MIGRATIONS = {
     "tests/test_migrations.py",
     "tests/test_database.py",
 }
-API = {f"{SLUG}/api.py", "tests/test_api.py"}
-ADMIN = {f"{SLUG}/admin.py", f"{SLUG}/commands.py", "tests/test_admin.py"}
+# Where there are accounts on a SQL database.
+ACCOUNT_MIGRATION = {"migrations/versions/7d4e2b9c1a05_account_security.py"}
+API = {
+    f"{SLUG}/api.py",
+    f"{SLUG}/schemas.py",
+    f"{SLUG}/templates/swagger_ui.html",
+    f"{SLUG}/static/api-docs.js",
+    *(
+        f"{SLUG}/static/vendor/swagger-ui/{name}"
+        for name in (
+            "LICENSE",
+            "NOTICE",
+            "swagger-ui-bundle.js",
+            "swagger-ui-bundle.js.LICENSE.txt",
+            "swagger-ui.css",
+        )
+    ),
+    "tests/test_api.py",
+}
+ADMIN = {
+    f"{SLUG}/admin.py",
+    f"{SLUG}/commands.py",
+    f"{SLUG}/static/admin-confirm.js",
+    f"{SLUG}/templates/admin/actions.html",
+    f"{SLUG}/templates/admin/model/row_actions.html",
+    "tests/test_admin.py",
+}
 
 
 def render(copie: Any, **answers: Any) -> Path:
@@ -126,6 +170,7 @@ def test_everything_on(copie: Any) -> None:
         database="postgresql",
     )
     expected = ALWAYS | ACCOUNTS | REGISTER | STORED | NOTES | MIGRATIONS | API | ADMIN
+    expected |= ACCOUNT_MIGRATION
     assert files_of(project) == expected
     deps = dependencies(project)
     for present in (
@@ -134,6 +179,7 @@ def test_everything_on(copie: Any) -> None:
         "flask-login",
         "flask-limiter",
         "flask-admin",
+        "flask-mailman",
         "psycopg[binary]",
     ):
         assert present in deps
@@ -142,7 +188,7 @@ def test_everything_on(copie: Any) -> None:
     assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
     assert "DATABASE_URL=postgresql://" in (project / ".env.example").read_text()
     factory = (project / SLUG / "__init__.py").read_text()
-    assert "app.register_blueprint(api.bp)" in factory
+    assert "api.init_api(app)" in factory
     assert "csrf.exempt(api.bp)" in factory
 
 
@@ -173,7 +219,7 @@ def test_accounts_without_data_store_only_users(copie: Any, database: str) -> No
         database=database,
     )
     files = files_of(project)
-    assert files == ALWAYS | ACCOUNTS | STORED | MIGRATIONS | ADMIN
+    assert files == ALWAYS | ACCOUNTS | STORED | MIGRATIONS | ACCOUNT_MIGRATION | ADMIN
     assert "class Note" not in (project / SLUG / "models.py").read_text()
     assert ("psycopg" in dependencies(project)) == (database == "postgresql")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
 bp = Blueprint("main", __name__)
 
@@ -17,3 +18,9 @@ def index() -> str:
 def healthz() -> tuple[str, int, dict[str, str]]:
     """For load balancers and the container's HEALTHCHECK: the app is serving."""
     return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

@@ -8,8 +8,9 @@ and easy to adjust. The Content-Security-Policy allows only this site's own file
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 NONCE_KEY = f"{__name__}.csp_nonce"
 
@@ -27,8 +28,32 @@ def csp_nonce() -> str:
     return environ[NONCE_KEY]
 
 
+def odd_text(value: Any) -> bool:
+    """Whether `value` (or any text inside it) holds a NUL or a lone surrogate.
+
+    Neither is valid text for a database or a header: PostgreSQL refuses NUL, and a
+    lone surrogate cannot be encoded. They are refused up front with a 400, so no
+    view ever meets them (and none can fail with a 500 on them).
+    """
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(odd_text(key) or odd_text(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(odd_text(item) for item in value)
+    return False
+
+
 def init_security(app: Flask) -> None:
-    """Add the headers to every response of `app`."""
+    """Refuse unusable input, and add the headers to every response of `app`."""
+
+    @app.before_request
+    def refuse_odd_input() -> None:
+        fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        if odd_text(request.path) or any(map(odd_text, fields)):
+            abort(400, "The request holds characters that are not valid text.")
+        if request.is_json and odd_text(request.get_json(silent=True)):
+            abort(400, "The request holds characters that are not valid text.")
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
