@@ -29,9 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 # Jinja that should never survive rendering (HTML templates of the generated app are
-# themselves Jinja/Django templates, so those files are checked separately).
+# themselves Jinja/Django templates, so those files are checked separately; minified
+# CSS closes nested blocks with "}}").
 JINJA_LEFTOVER = re.compile(r"{{|}}|{%|%}|{#|#}")
-TEMPLATE_SUFFIXES = {".html", ".txt", ".xml"}
+TEMPLATE_SUFFIXES = {".html", ".txt", ".xml", ".css"}
 
 
 def run(
@@ -92,8 +93,10 @@ def gunicorn(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     probe: str = "/",
+    workers: int = 1,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Serve `app` with one sync gunicorn worker on 127.0.0.1; yield (url, process).
+    """Serve `app` with `workers` sync gunicorn workers on 127.0.0.1; yield (url,
+    process).
 
     The process is gunicorn itself, so it is stopped by its own PID; the control socket
     is off so two servers in parallel do not fight over it.
@@ -108,7 +111,7 @@ def gunicorn(
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                "1",
+                str(workers),
                 "--no-control-socket",
                 app,
             ],

@@ -104,6 +104,8 @@ def test_generated_project(
     )
     migrated = manage(project, "migrate", "--noinput", env=local)
     assert "Applying accounts.0001_initial... OK" in migrated
+    assert "Applying accounts.0002_cache_table... OK" in migrated
+    assert "Applying axes." in migrated and "Applying account." in migrated
     assert "Applying items.0001_initial... OK" in migrated
     assert ("authtoken" in migrated) == combo["needs_api"]
 
@@ -187,7 +189,11 @@ def serve(project: Path, env: dict[str, str]) -> None:
 
         # Behind the TLS proxy, responses carry HSTS.
         _, headers, _ = request_url(base + "/", headers={"X-Forwarded-Proto": "https"})
-        assert headers["Strict-Transport-Security"].startswith("max-age=60")
+        # A year, with includeSubDomains and preload (only ever together).
+        assert headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        )
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
 
         assert request_url(base + "/admin/login/")[0] == 200
         assert request_url(base + "/accounts/login/")[0] == 200
@@ -210,7 +216,8 @@ def serve(project: Path, env: dict[str, str]) -> None:
         status, _, body = request_url(items, {"title": "Over HTTP"}, headers=auth)
         assert status == 201, body
         assert json.loads(body)["owner"] == "alice"
-        status, _, body = request_url(items)
+        assert request_url(items)[0] == 401, "items are private by default"
+        status, _, body = request_url(items, headers=auth)
         assert json.loads(body)["count"] == 1
 
 
