@@ -467,3 +467,97 @@ def assert_suite_ran_on(suite: SuiteRun, postgres_server: str | None) -> None:
         assert server == postgres_version(postgres_server)
     else:
         assert server.startswith("SQLite "), server
+
+
+# -- speaking HTTP as an attacker would -----------------------------------------------
+
+
+@dataclasses.dataclass
+class Reply:
+    """One HTTP answer: status, headers (lower-case names), body, seconds taken."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclasses.dataclass
+class HttpClient:
+    """A cookie-keeping HTTP/1.1 client that never follows redirects and can send
+    from any loopback address (127.0.0.2, ...), so a test can be many clients.
+
+    Bodies are sent as given (bytes), so a test can send what a browser never would:
+    invalid UTF-8, NUL, CR/LF.
+    """
+
+    base: str
+    source: str = "127.0.0.1"
+    cookies: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        import http.client
+        import urllib.parse
+
+        url = urllib.parse.urlsplit(self.base)
+        conn = http.client.HTTPConnection(
+            url.hostname, url.port, timeout=60, source_address=(self.source, 0)
+        )
+        sent = {"Host": f"{url.hostname}:{url.port}", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        seconds = time.perf_counter() - started
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookie_value = rest.split(";", 1)[0]
+                if cookie_value and "max-age=0" not in value.lower():
+                    self.cookies[key.strip()] = cookie_value
+                else:
+                    self.cookies.pop(key.strip(), None)
+        lowered = {name.lower(): value for name, value in response.getheaders()}
+        return Reply(response.status, lowered, data, seconds)
+
+    def get(self, path: str, **headers: str) -> Reply:
+        return self.request("GET", path, headers=headers)
+
+    def post_form(
+        self, path: str, fields: Mapping[str, str | bytes], csrf_from: str | None = None
+    ) -> Reply:
+        """POST a urlencoded form; with `csrf_from`, first GET that page for the
+        CSRF cookie and token, as a browser would."""
+        import urllib.parse
+
+        form = dict(fields)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if csrf_from is not None:
+            page = self.get(csrf_from).text
+            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert match, f"no CSRF token on {csrf_from}"
+            form["csrfmiddlewaretoken"] = match.group(1)
+            headers["Referer"] = self.base + csrf_from
+        body = "&".join(
+            f"{urllib.parse.quote(k)}="
+            + urllib.parse.quote_from_bytes(
+                v if isinstance(v, bytes) else v.encode("utf-8", "surrogatepass")
+            )
+            for k, v in form.items()
+        )
+        return self.request("POST", path, body.encode("ascii"), headers)

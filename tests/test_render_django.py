@@ -27,6 +27,7 @@ from support import (
 API_FILES = {
     "accounts/tokens.py",
     "config/api_errors.py",
+    "config/api_schema.py",
     "config/api_urls.py",
     "items/serializers.py",
     "items/permissions.py",
