@@ -561,3 +561,60 @@ class HttpClient:
             for k, v in form.items()
         )
         return self.request("POST", path, body.encode("ascii"), headers)
+
+
+# -- a real browser -------------------------------------------------------------------
+
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[tuple[Any, list[str]]]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser):
+    yield (page, problems), where problems collects every console error, uncaught
+    page error and failed or 4xx/5xx sub-resource, so a test can require none."""
+    path = require("chromium")["chromium"]
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on(
+                "console",
+                lambda msg: (
+                    problems.append(f"console {msg.type}: {msg.text}")
+                    if msg.type == "error"
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            # Requests the browser itself cancelled (ERR_ABORTED, as when the test
+            # moves on) are not failures of the site.
+            page.on(
+                "requestfailed",
+                lambda req: (
+                    problems.append(f"failed: {req.url} {req.failure}")
+                    if "ERR_ABORTED" not in (req.failure or "")
+                    else None
+                ),
+            )
+            yield page, problems
+        finally:
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot under tests/artifacts/screenshots/ (a CI artefact)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -38,7 +38,7 @@ def served_env(project: Path, database_url: str, **extra: str) -> dict[str, str]
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "EMAIL_URL": f"filemail://{project / 'mail'}",
+        "EMAIL_URL": f"filemail:///{project / 'mail'}",
         **extra,
     }
 
