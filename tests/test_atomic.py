@@ -12,15 +12,14 @@ folder, no parent folders made for it.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_bad_input import snapshot
 
 from stackpick import cli, render
 from stackpick.errors import StackpickError
+from support import snapshot
 
 DESTS = ["absent", "nested", "empty-folder", "force-into-files"]
 
@@ -85,31 +84,24 @@ def first_commit_fails(monkeypatch: pytest.MonkeyPatch) -> None:
         assert (project / ".copier-answers.yml").is_file()
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render, "_git_first_commit", commit)
+    monkeypatch.setattr(render, "first_commit", commit)
 
 
 def move_fails_half_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The last step: the fifth file (or rename) into the destination fails."""
-    real_copy, real_rename = shutil.copy2, Path.rename
+    """The last step: the fifth entry moved into the destination fails."""
+    from stackpick import place
+
+    real = place.rename_noreplace
     calls = {"n": 0}
 
-    def count() -> None:
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise OSError(5, "Input/output error")
-
-    def copy2(src, dst, **kwargs):
+    def rename(src: Path, dst: Path) -> None:
         if "stackpick-" in str(src) and "stackpick-" not in str(dst):
-            count()
-        return real_copy(src, dst, **kwargs)
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise OSError(5, "Input/output error")
+        real(src, dst)
 
-    def rename(self: Path, target):
-        if "stackpick-" in str(self) and "stackpick-" not in str(target):
-            count()
-        return real_rename(self, target)
-
-    monkeypatch.setattr(shutil, "copy2", copy2)
-    monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(place, "rename_noreplace", rename)
 
 
 FAILURES: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], int, str]] = {
@@ -117,8 +109,8 @@ FAILURES: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], int, str]] = {
     "copier-crash": (copier_writes_then_crashes, 1, "internal error"),
     "copier-error": (copier_refuses_half_way, 2, "failed half-way"),
     "ctrl-c": (ctrl_c_inside_copier, 130, "Aborted; nothing was written."),
-    "commit": (first_commit_fails, 1, "No space left"),
-    "move": (move_fails_half_way, 1, "Input/output error"),
+    "commit": (first_commit_fails, 2, "No space left"),
+    "move": (move_fails_half_way, 2, "Input/output error"),
 }
 
 
@@ -182,7 +174,7 @@ def test_after_render_hook_failure(work: Path) -> None:
 def test_success_after_a_failure_in_the_same_place(work: Path, monkeypatch) -> None:
     """A failed attempt leaves nothing in the way of the next one."""
     first_commit_fails(monkeypatch)
-    assert cli.main(["new", "site", "--defaults"]) == 1
+    assert cli.main(["new", "site", "--defaults"]) == 2
     monkeypatch.undo()
     monkeypatch.chdir(work)
     assert cli.main(["new", "site", "--defaults", "--no-git"]) == 0

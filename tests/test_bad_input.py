@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import stat
 import subprocess
 import sys
 import tempfile
@@ -24,53 +23,7 @@ from pathlib import Path
 import pytest
 
 from stackpick.cli import main
-from support import run_stackpick
-
-Tree = dict[str, tuple[int, str, bytes | str | None]]
-
-
-# -- helpers ------------------------------------------------------------------------
-def snapshot(root: Path) -> Tree | None:
-    """Each path under `root`, and root: mode, kind, content. None when absent."""
-    if not os.path.lexists(root):
-        return None
-    tree: Tree = {}
-
-    def record(path: str) -> None:
-        info = os.lstat(path)
-        rel = os.path.relpath(path, root)
-        if stat.S_ISLNK(info.st_mode):
-            tree[rel] = (stat.S_IMODE(info.st_mode), "link", os.readlink(path))
-        elif stat.S_ISDIR(info.st_mode):
-            tree[rel] = (stat.S_IMODE(info.st_mode), "dir", None)
-        else:
-            tree[rel] = (stat.S_IMODE(info.st_mode), "file", Path(path).read_bytes())
-
-    record(str(root))
-    if root.is_dir() and not root.is_symlink():
-        for folder, dirs, files in os.walk(root):
-            for name in dirs + files:
-                record(os.path.join(folder, name))
-    return tree
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "STACKPICK_PRESET"}
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str,
-    cwd: Path,
-    stdin: int | None = subprocess.DEVNULL,
-    env: dict[str, str] | None = None,
-    timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
-    """`python -m stackpick ARGS` with no terminal and no preset from outside."""
-    return run_stackpick(
-        *args, cwd=cwd, stdin=stdin, timeout=timeout, env=env or clean_env()
-    )
+from support import clean_env, run_stackpick, snapshot
 
 
 def assert_one_readable_error(code: int, err: str, *needles: str, exit_code=2) -> None:
@@ -106,7 +59,7 @@ def refused_in_process(
 
 def refused_subprocess(work: Path, args: list[str], *needles: str, **kw) -> str:
     before = snapshot(work)
-    proc = run_cli(*args, cwd=work, **kw)
+    proc = run_stackpick(*args, cwd=work, **kw)
     assert_one_readable_error(proc.returncode, proc.stderr, *needles)
     assert snapshot(work) == before
     return proc.stderr
@@ -178,7 +131,7 @@ def test_force_keeps_user_files_and_replaces_same_named_ones(work: Path) -> None
     before = snapshot(site)
     assert before is not None
 
-    proc = run_cli(*NEW, "--force", "-d", "project_name=Forced", cwd=work)
+    proc = run_stackpick(*NEW, "--force", "-d", "project_name=Forced", cwd=work)
     assert proc.returncode == 0, proc.stderr
     after = snapshot(site)
     assert after is not None
@@ -210,7 +163,7 @@ def run_unprivileged(args: list[str], cwd: Path) -> tuple[int, str]:
     read, so the modules are imported before the fork.
     """
     if os.geteuid() != 0:
-        proc = run_cli(*args, cwd=cwd)
+        proc = run_stackpick(*args, cwd=cwd)
         return proc.returncode, proc.stderr
     user = _nobody()
     import stackpick.answers
@@ -553,7 +506,7 @@ def test_vcs_ref_that_does_not_exist(work: Path) -> None:
 def test_template_url_that_does_not_exist(work: Path) -> None:
     url = f"file://{work}/no-such-repo.git"
     before = snapshot(work)
-    proc = run_cli(*NEW, "--template", url, cwd=work)
+    proc = run_stackpick(*NEW, "--template", url, cwd=work)
     assert_one_readable_error(proc.returncode, proc.stderr, "no-such-repo")
     assert snapshot(work) == before
 
@@ -638,7 +591,7 @@ PAYLOADS = [
 @pytest.mark.parametrize("framework", ["flask", "django"])
 def test_template_code_in_answers_stays_text(work: Path, framework: str) -> None:
     name = PAYLOADS[0]
-    proc = run_cli(
+    proc = run_stackpick(
         *NEW,
         "-d",
         f"framework={framework}",
@@ -666,7 +619,7 @@ def test_quotes_and_jinja_in_the_name_still_give_valid_python(
     import tomllib
 
     name = 'It\'s "quoted" \\ {% endraw %} {{ x }} </script>'
-    proc = run_cli(
+    proc = run_stackpick(
         *NEW,
         "-d",
         f"framework={framework}",

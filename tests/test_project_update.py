@@ -12,7 +12,6 @@ v90.1.0). Three projects are rendered from v90.0.0 once each:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,41 +20,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import ROOT, copy_template_folder, run_stackpick
+from support import (
+    clone_template,
+    commit_and_tag,
+    copy_template_folder,
+    retitle_readme,
+    sh,
+    stackpick,
+)
 
 pytestmark = pytest.mark.slow
 
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test User",
-    "GIT_AUTHOR_EMAIL": "user@example.invalid",
-    "GIT_COMMITTER_NAME": "Test User",
-    "GIT_COMMITTER_EMAIL": "user@example.invalid",
-}
 USER_TITLE = "# Update Demo, as the user titled it"
 TEMPLATE_TITLE = "# Update Demo: new template title"
 KEPT = (".env", "docs/decisions/0001-web-framework.md")
 CHANGELOG = "# Changelog\n\n- Started from stackpick.\n"
-
-
-def sh(*cmd: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [str(c) for c in cmd],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **IDENTITY},
-        timeout=300,
-        check=False,
-    )
-    if check:
-        assert proc.returncode == 0, f"{cmd}: {proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def stackpick(*args: str | Path, cwd: Path, check: bool = True):
-    env = {**os.environ, **IDENTITY}
-    return run_stackpick(*args, cwd=cwd, env=env, check=check)
 
 
 def copier(*args: str | Path, cwd: Path, check: bool = True):
@@ -104,9 +83,7 @@ def scenario(
 
     framework = request.param
     work = tmp_path_factory.mktemp(f"project-update-{framework}")
-    template = work / "template"
-    sh("git", "clone", "-q", ROOT, template, cwd=work)
-    sh("git", "tag", "v90.0.0", cwd=template)
+    template = clone_template(work, "v90.0.0")
 
     # The wheel case: the template as a plain folder at v90.0.0, no .git.
     folder = copy_template_folder(template, work / "plain-template")
@@ -141,15 +118,8 @@ def scenario(
     # Template v90.1.0: a new file and a different README title.
     tdir = template / f"template-{framework}"
     (tdir / "CHANGELOG.md").write_text(CHANGELOG)
-    # The title is the README's first rendered line (the flask one opens with `set`s).
-    title = "# {{ project_name }}\n"
-    source = (tdir / "README.md.jinja").read_text()
-    assert title in source
-    new_title = "# {{ project_name }}: new template title\n"
-    (tdir / "README.md.jinja").write_text(source.replace(title, new_title, 1))
-    sh("git", "add", "-A", cwd=template)
-    sh("git", "commit", "-qm", "Template v90.1.0", cwd=template)
-    sh("git", "tag", "v90.1.0", cwd=template)
+    retitle_readme(template, framework, "# {{ project_name }}: new template title\n")
+    commit_and_tag(template, "v90.1.0")
     # The version the wheel project recorded must exist in its update source.
     if sh("git", "tag", "-l", f"v{__version__}", cwd=template).stdout.strip():
         sh("git", "tag", "-d", f"v{__version__}", cwd=template)

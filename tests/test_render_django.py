@@ -46,6 +46,7 @@ ALWAYS = {
     ".env",
     ".env.example",
     ".github/workflows/ci.yml",
+    ".github/workflows/template-update.yml",
     ".gitignore",
     "Dockerfile",
     "README.md",

@@ -29,6 +29,7 @@ ALWAYS = {
     ".env",
     ".env.example",
     ".github/workflows/ci.yml",
+    ".github/workflows/template-update.yml",
     ".gitignore",
     "Dockerfile",
     "README.md",

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_bad_input import clean_env, snapshot
+
+from support import clean_env, snapshot
 
 ENTER = b"\r"
 CTRL_C = b"\x03"

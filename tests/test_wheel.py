@@ -31,6 +31,7 @@ def test_wheel_holds_the_template_and_rules(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "stackpick/_template/copier.yml" in names
     assert "stackpick/_template/generator/stackpick/rules.yaml" in names
+    assert "stackpick/_template/generator/stackpick/names.yaml" in names
     assert "stackpick/_template/includes/decision-record.md.jinja" in names
     for framework in ("flask", "django"):
         prefix = f"stackpick/_template/template-{framework}/"

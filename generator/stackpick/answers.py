@@ -17,13 +17,13 @@ from stackpick import __version__
 from stackpick.engine import Recommendation, recommend
 from stackpick.errors import StackpickError
 from stackpick.files import read_yaml_mapping
-from stackpick.presets import Preset, load_preset
+from stackpick.presets import Preset, load_preset_spec
 from stackpick.questions import Ask, Questionnaire
 
 PRESET_ENV = "STACKPICK_PRESET"
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
-HIDDEN_FOR_COPIER = ("rules_data",)
+HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Request:
 
     answers_file: Path | None = None
     data: Sequence[str] = ()
-    preset_file: Path | None = None
+    preset_file: str | Path | None = None  # a path or a URL (see presets.py)
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,12 @@ def parse_data(pairs: Sequence[str]) -> dict[str, str]:
     return data
 
 
-def preset_path(given: Path | None) -> Path | None:
-    """--preset, else $STACKPICK_PRESET, else none."""
+def preset_path(given: str | Path | None) -> str | None:
+    """--preset, else $STACKPICK_PRESET, else none: a path or a URL."""
     if given is not None:
-        return given
+        return str(given)
     env = os.environ.get(PRESET_ENV, "").strip()
-    return Path(env) if env else None
+    return env or None
 
 
 def gather(
@@ -85,7 +85,7 @@ def gather(
     origins.update(dict.fromkeys(data, "--data"))
 
     path = preset_path(request.preset_file)
-    preset = load_preset(path, questions) if path else None
+    preset = load_preset_spec(path, questions) if path else None
     defaults: dict[str, Any] = {}
     if preset:
         preset.check_against_pins(
@@ -120,6 +120,9 @@ def gather(
     fixed.setdefault("stackpick_version", __version__)
     if preset:
         fixed.setdefault("preset_name", preset.name)
+        # Recorded in .copier-answers.yml: `check` and `update` load it again.
+        fixed["preset_source"] = preset.source
+        fixed["preset_hash"] = preset.digest
     if with_secret:
         fixed["secret_key"] = secrets.token_urlsafe(50)
 

@@ -12,11 +12,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
 from stackpick import __version__
-from stackpick.errors import Aborted, StackpickError
+from stackpick.errors import Aborted, StackpickError, environment_problem
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,9 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--preset",
-            type=Path,
-            metavar="FILE",
-            help="team preset YAML (default: $STACKPICK_PRESET)",
+            metavar="FILE|URL",
+            help="team preset YAML: a path, an https:// URL or git+REPO[@REF]#FILE "
+            "(default: $STACKPICK_PRESET)",
         )
         sub.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -93,22 +94,60 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--debug", action="store_true", help="show tracebacks")
 
     upd = commands.add_parser("update", help="apply template changes (copier update)")
-    upd.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    upd.add_argument(
+        "path",
+        nargs="*",
+        metavar="PATH",
+        help="project folder (default: .); with several, each is updated on a branch",
+    )
     upd.add_argument("--vcs-ref", metavar="REF", help="template version to update to")
     upd.add_argument("--data", "-d", action="append", default=[], metavar="KEY=VALUE")
+    upd.add_argument(
+        "--all-under",
+        type=Path,
+        metavar="DIR",
+        help="also update every stackpick project found below DIR",
+    )
+    upd.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="branch for the update commit (default: stackpick/update-vX.Y.Z)",
+    )
     upd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    chk = commands.add_parser(
+        "check",
+        help="is the project on the latest template and its team preset? (for CI)",
+    )
+    chk.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    chk.add_argument("--json", action="store_true", help="print one JSON object")
+    chk.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    sts = commands.add_parser("status", help="where many projects stand, one row each")
+    sts.add_argument("path", nargs="*", metavar="PATH", help="project folders")
+    sts.add_argument(
+        "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
+    )
+    sts.add_argument("--json", action="store_true", help="print a JSON list")
+    sts.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    _tolerant_output()
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 2
-        return COMMANDS[args.command](args)
+        if args.command != "rules":
+            _check_working_folder()
+        code = COMMANDS[args.command](args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except Aborted as error:
         print(str(error), file=sys.stderr)
         return error.exit_code
@@ -117,33 +156,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except BrokenPipeError:
         # The reader went away (`stackpick rules | head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
         print("Aborted; nothing was written.", file=sys.stderr)
         return 130
     except SystemExit as error:  # argparse --help / --version
+        if isinstance(error.__context__, BrokenPipeError):
+            return 0  # rich's own answer to a closed pipe: the same as ours above
         return int(error.code or 0)
+    except OSError as error:
+        problem = environment_problem(error)
+        if problem is None or debug:
+            return _internal_error(error, debug)
+        print(f"stackpick: {problem}", file=sys.stderr)
+        return 2
     except Exception as error:
-        if debug:
-            raise
-        print(
-            f"stackpick: internal error: {type(error).__name__}: {error} "
-            "(run again with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
+        return _internal_error(error, debug)
+
+
+def _internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        raise error
+    print(
+        f"stackpick: internal error: {type(error).__name__}: {error} "
+        "(run again with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _tolerant_output() -> None:
+    """Never fail on output a terminal cannot show (an emoji on an ASCII terminal).
+
+    The project is written by then: a character the terminal cannot encode is shown
+    escaped rather than turned into an error.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with suppress(ValueError, OSError):  # a closed stream
+                reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail."""
+    with suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _check_working_folder() -> None:
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise StackpickError(
+            "the current folder no longer exists (it was deleted); "
+            "cd into an existing folder and run again"
+        ) from None
 
 
 def _questionnaire(template: str | None = None) -> Any:
-    from stackpick.questions import Questionnaire
-    from stackpick.render import bundled_template
+    from stackpick.render import bundled_template, load_questions
 
     root = bundled_template()
     if template and "://" not in template and (Path(template) / "copier.yml").is_file():
         root = Path(template)
-    return Questionnaire(root / "copier.yml")
+    return load_questions(root / "copier.yml")
 
 
 def _request(args: argparse.Namespace) -> Any:
@@ -173,6 +252,7 @@ def _interactive() -> bool:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from stackpick.answers import gather
+    from stackpick.guard import termination_as_abort
     from stackpick.render import check_destination, render
     from stackpick.report import show_recommendation
 
@@ -180,6 +260,11 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not args.dest.strip():
         raise StackpickError("the destination is empty: give a folder name")
     check_destination(dest.absolute(), args.force)  # fail before asking anything
+    if args.vcs_ref is not None and not args.template:
+        raise StackpickError(
+            f"--vcs-ref {args.vcs_ref}: the bundled template has no other versions; "
+            "give the template too (--template URL --vcs-ref REF)"
+        )
     if args.template:
         from stackpick.render import resolve_template
 
@@ -190,22 +275,23 @@ def cmd_new(args: argparse.Namespace) -> int:
         from stackpick.interview import make_asker
 
         ask = make_asker(questions, show_recommendation)
-    outcome = gather(
-        questions,
-        _request(args),
-        ask=ask,
-        require_complete=not args.defaults,
-        with_secret=True,
-    )
-    result = render(
-        dest,
-        outcome.answers,
-        template=args.template,
-        vcs_ref=args.vcs_ref,
-        force=args.force,
-        git=not args.no_git,
-        update_source=args.update_source,
-    )
+    with termination_as_abort():  # SIGTERM/SIGHUP clean up like Ctrl-C
+        outcome = gather(
+            questions,
+            _request(args),
+            ask=ask,
+            require_complete=not args.defaults,
+            with_secret=True,
+        )
+        result = render(
+            dest,
+            outcome.answers,
+            template=args.template,
+            vcs_ref=args.vcs_ref,
+            force=args.force,
+            git=not args.no_git,
+            update_source=args.update_source,
+        )
     if ask is None:  # nobody saw the reasons yet: show them with the result
         show_recommendation(outcome.recommendation)
     _print_next_steps(result, outcome.answers)
@@ -254,11 +340,82 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _projects(paths: Sequence[str], below: Path | None) -> list[Path]:
+    """The given project folders, then those found below `below`, each once."""
+    from stackpick.fleet import discover
+
+    found = [Path(p) for p in paths]
+    if below is not None:
+        found += discover(below)
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.expanduser().absolute(), path)
+    return list(unique)
+
+
 def cmd_update(args: argparse.Namespace) -> int:
+    if len(args.path) > 1 or args.all_under is not None or args.branch:
+        from stackpick.fleet_report import show_update
+        from stackpick.fleet_update import FAILED, update_fleet
+
+        projects = _projects(args.path, args.all_under)
+        if not projects:
+            raise StackpickError(f"no stackpick projects below {args.all_under}")
+        results = update_fleet(
+            projects, branch=args.branch, vcs_ref=args.vcs_ref, data=args.data
+        )
+        show_update(results)
+        return 2 if any(r.outcome == FAILED for r in results) else 0
+
+    from stackpick.fleet import read_answers
+    from stackpick.fleet_presets import PresetCache, preset_data
     from stackpick.update import update_project
 
-    summary = update_project(Path(args.path), vcs_ref=args.vcs_ref, data=args.data)
-    print(summary)
+    project = Path(args.path[0] if args.path else ".")
+    data = list(args.data)
+    answers = read_answers(project.expanduser())
+    if answers and answers.get("preset_source"):  # the team preset, applied again
+        preset = PresetCache().load(str(answers["preset_source"]))
+        data += preset_data(preset, answers)
+    report = update_project(project, vcs_ref=args.vcs_ref, data=data)
+    print(report.summary())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from stackpick.fleet import Inspector
+
+    state = Inspector().inspect(Path(args.path), with_changelog=True, with_git=True)
+    if args.json:
+        from stackpick.fleet_report import as_json
+
+        print(as_json(state))
+    else:
+        from stackpick.fleet_report import check_text
+
+        for line in check_text(state):
+            print(line)
+    for reason in state.unknown:
+        print(f"stackpick: cannot tell for {state.path}: {reason}", file=sys.stderr)
+    return state.exit_code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from stackpick.fleet import Inspector
+
+    if not args.path and args.find is None:
+        raise StackpickError("give project folders, or --find DIR")
+    states = Inspector().inspect_all(_projects(args.path, args.find))
+    if args.json:
+        from stackpick.fleet_report import as_json
+
+        print(as_json(states))
+    else:
+        from stackpick.fleet_report import show_status
+
+        show_status(states)
+    if not states:
+        print(f"stackpick: no stackpick projects below {args.find}", file=sys.stderr)
     return 0
 
 
@@ -267,4 +424,6 @@ COMMANDS = {
     "new": cmd_new,
     "rules": cmd_rules,
     "update": cmd_update,
+    "check": cmd_check,
+    "status": cmd_status,
 }

@@ -11,18 +11,25 @@ forbid:     # values refused, with the team's reason
     sqlite: Production parity - use PostgreSQL.
 ```
 Precedence: pin > --data > --answers > preset defaults > built-in defaults.
+
+A preset is named by a path, an `https://` URL, or a git repository with a ref and the
+file in it: `git+https://github.com/team/presets.git@v2#platform.yml` (the ref after
+the last `@`, the file after `#`). Its source and a hash of its content are recorded in
+the project's answers (`preset_source`, `preset_hash`), so `check` and `update` load
+the same preset later and see when it changed.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from stackpick.errors import StackpickError
-from stackpick.files import read_yaml_mapping
+from stackpick.files import parse_yaml_mapping, read_yaml_mapping
 from stackpick.questions import Questionnaire
 
 PRESET_KEYS = ("name", "pin", "defaults", "forbid")
@@ -34,6 +41,8 @@ class Preset:
     pin: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     forbid: dict[str, dict[Any, str]] = field(default_factory=dict)
+    source: str = ""  # as recorded in the project: an absolute path or a URL
+    digest: str = ""  # "sha256:<hex>" of the file's bytes
 
     def refusal(self, key: str, value: Any) -> str | None:
         """The team's reason when `value` is forbidden for `key`, else None."""
@@ -61,16 +70,69 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def is_remote(spec: str) -> bool:
+    return spec.startswith(("git+", "https://", "http://"))
+
+
+def split_git_spec(spec: str) -> tuple[str, str | None, str]:
+    """`git+REPO[@REF]#FILE` as (repo, ref or None, file)."""
+    body, _, file = spec.removeprefix("git+").partition("#")
+    cut = max(body.rfind("/"), body.rfind(":"))
+    at = body.rfind("@")
+    repo, ref = (body[:at], body[at + 1 :]) if at > cut else (body, None)
+    if not repo or not file.strip("/") or ref == "":
+        raise StackpickError(
+            f"preset {spec}: expected git+REPO[@REF]#FILE, "
+            "e.g. git+https://github.com/team/presets.git@v1#platform.yml"
+        )
+    return repo, ref, file.strip("/")
+
+
+def fetch_preset(spec: str) -> tuple[bytes, str]:
+    """The preset's bytes and the source to record (local paths made absolute)."""
+    from stackpick import remote
+
+    if spec.startswith("git+"):
+        repo, ref, file = split_git_spec(spec)
+        return remote.read_git_file(repo, ref, file), spec
+    if spec.startswith(("https://", "http://")):
+        return remote.read_https(spec), spec
+    path = Path(spec).expanduser()
+    read_yaml_mapping(path, "preset")  # the missing/unreadable file messages
+    return path.read_bytes(), str(path.resolve())
+
+
+def digest_of(content: bytes) -> str:
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def load_preset_spec(spec: str | Path, questions: Questionnaire) -> Preset:
+    """Load a preset from a path or URL (see the module docstring), with its record."""
+    spec = str(spec)
+    label = spec if is_remote(spec) else str(Path(spec))
+    content, source = fetch_preset(spec)
+    data = parse_yaml_mapping(content.decode("utf-8", "replace"), label, "preset")
+    stem = Path(spec.split("#")[-1]).stem or "preset"
+    preset = _build(data, f"preset {label}", stem, questions)
+    return replace(preset, source=source, digest=digest_of(content))
+
+
 def load_preset(path: Path, questions: Questionnaire) -> Preset:
     """Read and validate a preset file; every problem names the file and the key."""
-    origin = f"preset {path}"
-    data = read_yaml_mapping(path, "preset")
+    return _build(
+        read_yaml_mapping(path, "preset"), f"preset {path}", path.stem, questions
+    )
+
+
+def _build(
+    data: dict[str, Any], origin: str, stem: str, questions: Questionnaire
+) -> Preset:
     for key in data:
         if key not in PRESET_KEYS:
             close = difflib.get_close_matches(str(key), PRESET_KEYS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise StackpickError(f"{origin}: unknown key '{key}'{hint}")
-    name = data.get("name", path.stem)
+    name = data.get("name", stem)
     if not isinstance(name, str) or not name.strip() or "\n" in name:
         raise StackpickError(f"{origin}: name must be one line of text")
 

@@ -60,8 +60,14 @@ class Question:
 
     @property
     def hidden(self) -> bool:
-        """Computed, never asked (`when: false` in copier.yml)."""
-        return self.when is False
+        """Computed or recorded, never asked.
+
+        `when: false` in copier.yml, or a `when:` on the question's own value: that
+        one is recorded only when stackpick passes it (the preset's source and hash).
+        """
+        if self.when is False:
+            return True
+        return isinstance(self.when, str) and f"{self.name} is defined" in self.when
 
     @property
     def derived(self) -> bool:
@@ -107,8 +113,17 @@ class Questionnaire:
         if not isinstance(expression, str):
             return expression
         return self._jinja.from_string(expression).render(
-            {"_external_data": {"current": {}}, **context}
+            {"_external_data": {"current": {}}, **self._data, **context}
         )
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
+        """Hidden answers that are plain data (included files): always in context."""
+        return {
+            q.name: q.default
+            for q in self.questions.values()
+            if q.hidden and not isinstance(q.default, str)
+        }
 
     def applies(self, question: Question, context: Mapping[str, Any]) -> bool:
         """Whether the question is asked, given the answers so far."""
@@ -128,8 +143,14 @@ class Questionnaire:
         """Refuse keys that are not questions, suggesting the closest one."""
         known = [q.name for q in self.public()]
         for key in answers:
-            if key in self.questions and not self.questions[key].secret:
+            question = self.questions.get(key)
+            if question and not (question.secret or question.hidden):
                 continue
+            if question:  # preset_name, secret_key, the rules: never given
+                raise StackpickError(
+                    f"{origin}: unknown key '{key}': the template computes it, "
+                    "it is not an answer you can give"
+                )
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise StackpickError(f"{origin}: unknown key '{key}'{hint}")

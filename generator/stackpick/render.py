@@ -1,7 +1,10 @@
 """Rendering with Copier: where the template is, an atomic copy, and the first commit.
 
-A project is rendered into a temporary folder beside the destination and moved into
-place only when everything succeeded, so a failure never leaves half a project.
+A project is rendered into a staging folder beside the destination (staging.py) and
+moved into place only when everything succeeded (place.py), so a failure, Ctrl-C,
+SIGTERM or SIGHUP never leaves half a project, and a user's file replaced by a
+`--force` merge is put back byte for byte. Each phase calls `guard.checkpoint` (render,
+git, move, merge) so tests can send real signals there.
 Copier is imported here only, and only when rendering: `stackpick recommend` and
 `--help` stay fast.
 """
@@ -9,9 +12,8 @@ Copier is imported here only, and only when rendering: `stackpick recommend` and
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,13 +25,16 @@ import yaml
 
 from stackpick import __version__
 from stackpick.errors import StackpickError
+from stackpick.firstcommit import first_commit
+from stackpick.guard import checkpoint, exclusive_lock, raise_if_terminated
+from stackpick.place import entries, move_into_place
+from stackpick.staging import lock_file, staging_folder, sweep_stale
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Where `copier update` finds the template when the project was rendered from an
 # installed wheel (whose template copy is not a git repository).
 CANONICAL_TEMPLATE_URL = "https://github.com/stackpick/stackpick.git"
 UPDATE_SOURCE_ENV = "STACKPICK_TEMPLATE_URL"
-NEUTRAL_AUTHOR = ("stackpick", "stackpick@users.noreply.invalid")
 
 
 def bundled_template() -> Path:
@@ -64,6 +69,42 @@ def resolve_template(given: str | None) -> tuple[str, Path | None]:
     if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
         raise StackpickError(f"--template {given}: no copier.yml in that folder")
     return str(path), path
+
+
+# Questions stackpick relies on: a copier.yml without them is another template.
+STACKPICK_QUESTIONS = ("project_name", "project_slug", "framework")
+
+
+def load_questions(copier_yml: Path) -> Any:
+    """The questionnaire of a template, refusing a copier.yml that is not stackpick's.
+
+    The bundled template is ours (a failure there is a bug); a template given with
+    --template may be anything, and every way of not being ours is one line (exit 2).
+    """
+    from stackpick.questions import Questionnaire
+
+    if copier_yml.parent == bundled_template():
+        return Questionnaire(copier_yml)
+    where = f"--template {copier_yml.parent}"
+    try:
+        questions = Questionnaire(copier_yml)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise StackpickError(f"{where}: copier.yml is not valid YAML{at}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise StackpickError(f"{where}: cannot read copier.yml: {error}") from None
+    except (AttributeError, TypeError, ValueError):
+        raise StackpickError(
+            f"{where}: copier.yml is empty or not a mapping of questions"
+        ) from None
+    missing = [name for name in STACKPICK_QUESTIONS if name not in questions.questions]
+    if missing:
+        raise StackpickError(
+            f"{where}: not a stackpick template (copier.yml asks no "
+            f"{', '.join(missing)})"
+        )
+    return questions
 
 
 @dataclass
@@ -110,27 +151,70 @@ def render(
     update_source: str | None = None,
     after_render: Callable[[Path], None] | None = None,
 ) -> Rendered:
-    """Render the project atomically into `dest`; see the module docstring."""
+    """Render the project atomically into `dest`; see the module docstring.
+
+    Everything from the destination check to the final move happens under an
+    exclusive lock beside `dest`, and the check is repeated under it: two runs into
+    one folder cannot both pass, and a destination that appears or changes meanwhile
+    is never written over (see place.py).
+    """
+    started = time.time()
     dest = Path(os.path.abspath(dest.expanduser()))
     check_destination(dest, force)
+    if vcs_ref is not None and template is None:
+        raise StackpickError(
+            f"--vcs-ref {vcs_ref}: the bundled template has no other versions; "
+            "give the template too (--template URL --vcs-ref REF)"
+        )
     source, local = resolve_template(template)
     if vcs_ref is None and local is not None and local == bundled_template():
         # Rendering from our own checkout: what you see is what you get.
         vcs_ref = "HEAD" if is_git_checkout(local) else None
-    existed = dest.exists()
     anchor = dest.parent
     # Folders made for `dest` are removed again when rendering fails (innermost first).
     made = [p for p in (anchor, *anchor.parents) if not os.path.lexists(p)]
     try:
-        anchor.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.stackpick-", dir=anchor))
-    except OSError as error:
+        try:
+            anchor.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StackpickError(
+                f"cannot write to {anchor}: {error.strerror}"
+            ) from None
+        with exclusive_lock(lock_file(dest), str(dest), remove=True):
+            return _render_locked(
+                dest, answers, source, local, vcs_ref, force, git, update_source,
+                after_render, started,
+            )  # fmt: skip
+    except BaseException:
         _remove_empty(made)
-        raise StackpickError(f"cannot write to {anchor}: {error.strerror}") from None
-    try:
+        raise
+
+
+def _render_locked(
+    dest: Path,
+    answers: Mapping[str, Any],
+    source: str,
+    local: Path | None,
+    vcs_ref: str | None,
+    force: bool,
+    git: bool,
+    update_source: str | None,
+    after_render: Callable[[Path], None] | None,
+    started: float,
+) -> Rendered:
+    notes: list[str] = []
+    swept = sweep_stale(dest.parent, started)
+    if swept:
+        notes.append(
+            f"removed {len(swept)} staging folder(s) left by an interrupted "
+            f"stackpick: {', '.join(swept)}"
+        )
+    check_destination(dest, force)  # again, now that no other run can write here
+    before = entries(dest) if dest.is_dir() else None
+    with staging_folder(dest.parent, dest.name) as staging:
+        checkpoint("render")
         project = staging / "project"
         _copier_copy(source, project, answers, vcs_ref)
-        notes: list[str] = []
         if local is None or not is_git_checkout(local):
             _record_update_source(project, local is None, update_source)
         if after_render:
@@ -138,17 +222,42 @@ def render(
         files = sorted(
             str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()
         )
-        in_repo = existed and (dest / ".git").exists()
         committed = False
-        if git and not in_repo:
-            committed = _git_first_commit(project, notes)
-        _move_into_place(project, dest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_empty(made)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+        if git and not (before and (dest / ".git").exists()):
+            checkpoint("git")
+            committed = first_commit(project, notes)
+        kept = move_into_place(
+            project, dest, before, staging / "replaced", _keeper(project, dest)
+        )
+    if kept:
+        notes.append(
+            f"kept your {', '.join(kept)} (git-ignored, holding data): "
+            "the template's version was not written"
+        )
     return Rendered(path=dest, files=files, committed=committed, notes=notes)
+
+
+def _keeper(project: Path, dest: Path) -> Callable[[str, Path], bool]:
+    """Whether an existing file in `dest` must stay the user's on a --force merge.
+
+    A file that git ignores, by the project's .gitignore or the user's own, and that
+    holds data (a `.env`, a local database) is theirs: git has no copy of it.
+    """
+    import pathspec
+
+    lines: list[str] = []
+    for gitignore in (project / ".gitignore", dest / ".gitignore"):
+        if gitignore.is_file() and not gitignore.is_symlink():
+            text = gitignore.read_text(encoding="utf-8", errors="replace")
+            lines += text.splitlines()
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+
+    def keep(rel: str, target: Path) -> bool:
+        if rel != ".env" and not spec.match_file(rel):
+            return False
+        return target.is_symlink() or target.stat().st_size > 0
+
+    return keep
 
 
 @contextmanager
@@ -164,8 +273,10 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
             warnings.simplefilter("ignore")
             yield
     except CopierError as error:
+        raise_if_terminated()
         raise StackpickError(f"copier could not {action}: {error}") from None
     except (subprocess.CalledProcessError, OSError) as error:
+        raise_if_terminated()
         detail = getattr(error, "stderr", None) or error
         if isinstance(detail, bytes):
             detail = detail.decode(errors="replace")
@@ -174,9 +285,11 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
             f"cannot {action} from {what}: {lines[-1] if lines else error}"
         ) from None
     except ValueError as error:
+        raise_if_terminated()
         if str(error).startswith("Validation error"):
             raise StackpickError(f"copier refused an answer: {error}") from None
         raise StackpickError(f"cannot {action} from {what}: {error}") from None
+    raise_if_terminated()  # a signal Copier caught and swallowed
 
 
 def _copier_copy(
@@ -212,8 +325,11 @@ def _record_update_source(project: Path, remote: bool, override: str | None) -> 
     if not answers_file.is_file():
         return
     data = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    # A blank value (an empty `--update-source` or variable) counts as unset.
     data["_src_path"] = (
-        override or os.environ.get(UPDATE_SOURCE_ENV) or CANONICAL_TEMPLATE_URL
+        (override or "").strip()
+        or os.environ.get(UPDATE_SOURCE_ENV, "").strip()
+        or CANONICAL_TEMPLATE_URL
     )
     data["_commit"] = f"v{__version__}"
     header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
@@ -221,108 +337,6 @@ def _record_update_source(project: Path, remote: bool, override: str | None) -> 
         header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True),
         encoding="utf-8",
     )
-
-
-def _git_first_commit(project: Path, notes: list[str]) -> bool:
-    """`git init` and a first commit; never touches the user's git configuration."""
-    git = shutil.which("git")
-    if not git:
-        notes.append("git is not installed: the project has no repository yet.")
-        return False
-
-    def run(*args: str, env: Mapping[str, str] | None = None) -> int:
-        return subprocess.run(
-            [git, *args],
-            cwd=project,
-            capture_output=True,
-            env={**os.environ, **(env or {})},
-            check=False,
-        ).returncode
-
-    if run("init", "-q") != 0 or run("add", "-A") != 0:
-        notes.append("git init failed: the project has no repository yet.")
-        return False
-    author: dict[str, str] = {}
-    if subprocess.run(
-        [git, "config", "user.email"], cwd=project, capture_output=True, check=False
-    ).returncode:
-        name, email = NEUTRAL_AUTHOR
-        author = {
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-        }
-        notes.append(
-            f"git has no user configured: the first commit is authored by {name}."
-        )
-    message = "Initial commit from stackpick"
-    if run("commit", "-q", "--no-verify", "-m", message, env=author) != 0:
-        notes.append("git could not commit: the files are staged, not committed.")
-        return False
-    return True
-
-
-def _move_into_place(project: Path, dest: Path) -> None:
-    """Rename the finished project to `dest`; with --force, add files into it.
-
-    A failure part-way undoes what was done, so `dest` is left as it was.
-    """
-    if not dest.exists():
-        project.rename(dest)
-        return
-    if not any(dest.iterdir()):
-        # Keep the user's empty folder itself (its mode; a shell sitting in it).
-        moved: list[Path] = []
-        try:
-            for item in sorted(project.iterdir()):
-                item.rename(dest / item.name)
-                moved.append(item)
-        except BaseException:
-            for item in reversed(moved):
-                (dest / item.name).rename(item)
-            raise
-        return
-    # --force into a non-empty folder: replace same-named files, keep everything else.
-    # Check every clash first, so a refusal leaves the folder as it was.
-    items = sorted(project.rglob("*"))
-    for item in items:
-        target = dest / item.relative_to(project)
-        if item.is_dir() and target.exists() and not target.is_dir():
-            raise StackpickError(f"{target} is a file where the project has a folder")
-        if item.is_file() and target.is_dir():
-            raise StackpickError(f"{target} is a folder where the project has a file")
-        if item.is_dir() and target.is_symlink():
-            raise StackpickError(f"{target} is a link where the project has a folder")
-    # Each replaced file is kept beside the project until the end, to put it back.
-    backups = project.parent / "replaced"
-    done: list[tuple[Path, Path | None]] = []  # (path made in dest, its old version)
-    try:
-        for item in items:
-            rel = item.relative_to(project)
-            target = dest / rel
-            if item.is_dir():
-                if not target.is_dir():
-                    target.mkdir()
-                    done.append((target, None))
-                continue
-            backup = None
-            if os.path.lexists(target):  # a link is replaced itself, never followed
-                backup = backups / rel
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(target, backup)
-            done.append((target, backup))
-            shutil.copy2(item, target)
-    except BaseException:
-        for target, backup in reversed(done):
-            if backup is None and target.is_dir() and not target.is_symlink():
-                target.rmdir()
-                continue
-            if os.path.lexists(target):
-                target.unlink()
-            if backup is not None:
-                shutil.move(backup, target)
-        raise
 
 
 def _remove_empty(folders: list[Path]) -> None:

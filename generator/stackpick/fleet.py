@@ -1,0 +1,192 @@
+"""Many projects from one template: where each stands (`check`, `status`).
+
+A project is a folder whose `.copier-answers.yml` came from this template (it records
+`_src_path`, `framework` and `project_slug`). Its state is the template version it is
+on, the latest one, and whether it still satisfies the team preset recorded with it.
+Whatever cannot be decided (no answers file, a template or preset out of reach) is an
+`unknown` reason: `check` exits 2 for those, 1 for a project that is behind or breaks
+its preset, 0 otherwise. The multi-project update lives in fleet_update.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stackpick.errors import StackpickError
+from stackpick.fleet_presets import PresetCache, preset_problems
+from stackpick.fleet_versions import Recorded, TemplateTags, changelog_between
+
+ANSWERS_FILE = ".copier-answers.yml"
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
+JSON_KEYS = (
+    "path", "framework", "template", "version", "latest", "behind",
+    "preset", "preset_ok", "problems",
+)  # fmt: skip
+
+
+@dataclass
+class ProjectState:
+    """Where one project stands; `to_dict()` is the JSON contract."""
+
+    path: Path
+    framework: str | None = None
+    template: str | None = None
+    version: str | None = None
+    latest: str | None = None
+    behind: bool | None = None
+    preset: str | None = None  # the recorded source
+    preset_name: str | None = None
+    preset_ok: bool | None = None  # None: no preset recorded, or it cannot be read
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # also in problems
+    changelog: list[str] = field(default_factory=list)
+    git: str = "?"
+    answers: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def cannot_tell(self, reason: str) -> None:
+        self.unknown.append(reason)
+        self.problems.append(reason)
+
+    @property
+    def exit_code(self) -> int:
+        if self.unknown:
+            return 2
+        return 1 if self.behind or self.preset_ok is False else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {key: getattr(self, key) for key in JSON_KEYS}
+        data["path"] = str(self.path)
+        data.update(
+            name=self.path.name,
+            preset_name=self.preset_name,
+            git=self.git,
+            changelog=self.changelog,
+        )
+        return data
+
+
+def read_answers(project: Path) -> dict[str, Any] | None:
+    """The project's recorded answers, or None when it is no stackpick project."""
+    path = project / ANSWERS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    keys = ("_src_path", "framework", "project_slug")
+    if not isinstance(data, dict) or not all(data.get(k) for k in keys):
+        return None
+    return data
+
+
+def discover(folder: Path) -> list[Path]:
+    """Stackpick projects below `folder` (not inside one another), sorted."""
+    if not folder.is_dir():
+        raise StackpickError(f"{folder} is not a folder")
+    found: list[Path] = []
+    for root, dirs, _files in os.walk(folder):
+        here = Path(root)
+        if read_answers(here) is not None:
+            found.append(here)
+            dirs.clear()
+            continue
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+    return sorted(found)
+
+
+def git_state(project: Path) -> str:
+    """ "clean", "dirty" or "no git"."""
+    from stackpick.remote import git
+
+    proc = git("status", "--porcelain", cwd=project)
+    if proc.returncode != 0:
+        return "no git"
+    return "dirty" if proc.stdout.strip() else "clean"
+
+
+class Inspector:
+    """Inspects projects, sharing template tags and presets across them."""
+
+    def __init__(self) -> None:
+        self.tags = TemplateTags()
+        self.presets = PresetCache()
+
+    def inspect_all(self, paths: Iterable[Path]) -> list[ProjectState]:
+        paths = [Path(p).expanduser().absolute() for p in paths]
+        recorded = [read_answers(p) or {} for p in paths]
+        self.tags.prefetch(a.get("_src_path", "") for a in recorded)
+        return [self.inspect(p, with_git=True) for p in paths]
+
+    def inspect(
+        self, project: Path, *, with_changelog: bool = False, with_git: bool = False
+    ) -> ProjectState:
+        state = ProjectState(path=project.expanduser().absolute())
+        if with_git:
+            state.git = git_state(state.path) if state.path.is_dir() else "missing"
+        answers = read_answers(state.path)
+        if answers is None:
+            state.cannot_tell(
+                f"not a stackpick project (no {ANSWERS_FILE} from its template)"
+            )
+            return state
+        state.answers = answers
+        state.framework = answers.get("framework")
+        state.template = str(answers["_src_path"])
+        state.version = str(answers.get("_commit") or "") or None
+        self._versions(state, with_changelog)
+        self._preset(state)
+        return state
+
+    def _versions(self, state: ProjectState, with_changelog: bool) -> None:
+        assert state.template is not None
+        try:
+            state.latest = self.tags.latest(state.template)
+        except StackpickError as error:
+            state.cannot_tell(str(error))
+            return
+        if state.latest is None:
+            state.cannot_tell(f"template {state.template} has no release tags")
+            return
+        recorded = Recorded.parse(state.version or "")
+        try:
+            state.behind = recorded.behind(state.latest)
+        except StackpickError as error:
+            state.cannot_tell(str(error))
+            return
+        if state.behind:
+            state.problems.append(
+                f"behind the template: {state.version} -> {state.latest}"
+            )
+        if state.behind and with_changelog:
+            from stackpick.fleet_versions import template_changelog
+
+            try:
+                text = template_changelog(state.template, state.latest)
+            except StackpickError as error:
+                state.changelog = [f"(no changelog: {error})"]
+                return
+            state.changelog = (
+                changelog_between(text, recorded.tag, state.latest)
+                if text is not None
+                else ["(the template has no CHANGELOG.md)"]
+            )
+
+    def _preset(self, state: ProjectState) -> None:
+        source = state.answers.get("preset_source")
+        if not source:
+            return
+        state.preset = str(source)
+        try:
+            preset = self.presets.load(state.preset)
+        except StackpickError as error:
+            state.cannot_tell(str(error))
+            return
+        state.preset_name = preset.name
+        broken = preset_problems(preset, state.answers)
+        state.preset_ok = not broken
+        state.problems += broken
