@@ -36,23 +36,30 @@ from support import (
     worker_rss_kib,
 )
 
+# Roles ride along with the admin (they are assigned there), with and without the API.
 COMBINATIONS = [
-    {"needs_api": api, "needs_admin": admin, "database": database}
+    {"needs_api": api, "needs_admin": admin, "needs_roles": admin, "database": database}
     for api, admin, database in itertools.product(
         (True, False), (True, False), ("sqlite", "postgresql")
     )
 ]
 # The combinations also served by gunicorn: one per database, both with the API.
 SERVED = [
-    {"needs_api": True, "needs_admin": True, "database": "sqlite"},
-    {"needs_api": True, "needs_admin": False, "database": "postgresql"},
+    {"needs_api": True, "needs_admin": True, "needs_roles": True, "database": "sqlite"},
+    {
+        "needs_api": True,
+        "needs_admin": False,
+        "needs_roles": False,
+        "database": "postgresql",
+    },
 ]
 
 
 def combo_id(combo: Mapping[str, Any]) -> str:
     api = "api" if combo["needs_api"] else "noapi"
     admin = "admin" if combo["needs_admin"] else "noadmin"
-    return f"{api}-{admin}-{combo['database']}"
+    roles = "-roles" if combo.get("needs_roles") else ""
+    return f"{api}-{admin}{roles}-{combo['database']}"
 
 
 def render(copie: Any, **answers: Any) -> Path:
@@ -105,6 +112,7 @@ def test_generated_project(
     migrated = manage(project, "migrate", "--noinput", env=local)
     assert "Applying accounts.0001_initial... OK" in migrated
     assert "Applying accounts.0002_cache_table... OK" in migrated
+    assert ("accounts.0003_roles" in migrated) == combo["needs_roles"]
     assert "Applying axes." in migrated and "Applying account." in migrated
     assert "Applying items.0001_initial... OK" in migrated
     assert ("authtoken" in migrated) == combo["needs_api"]

@@ -40,6 +40,16 @@ ADMIN_FILES = {
     "templates/admin/index.html",
     "tests/test_admin_site.py",
 }
+ROLE_FILES = {
+    "accounts/management/__init__.py",
+    "accounts/management/commands/__init__.py",
+    "accounts/management/commands/set_role.py",
+    "accounts/migrations/0003_roles.py",
+    "accounts/roles.py",
+    "items/staff_pages.py",
+    "templates/items/all_items.html",
+    "tests/test_roles.py",
+}
 ALWAYS = {
     ".copier-answers.yml",
     ".dockerignore",
@@ -163,6 +173,14 @@ def test_everything_on(copie: Any) -> None:
     assert "DATABASE_URL=postgres://" in (project / ".env.example").read_text()
     assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
     assert "search_fields" in (project / "items/admin.py").read_text()
+
+
+def test_roles_add_their_files(copie: Any) -> None:
+    project = render(copie, needs_api=False, needs_admin=False, needs_roles=True)
+    assert files_of(project) == ALWAYS | ROLE_FILES
+    assert "user_signed_up" in (project / "accounts/apps.py").read_text()
+    assert_hand_written(project)
+    assert_ruff_clean(project)
 
 
 def test_the_secret_lives_only_in_the_git_ignored_env(copie: Any) -> None:
