@@ -192,6 +192,32 @@ def test_known_and_unknown_addresses_take_the_same_time(
     )
     assert 1 / 1.5 < ratio < 1.5
 
+    # Sign-up: a taken address (a mail to its owner) against a new one (an account).
+    taken: list[float] = []
+    new: list[float] = []
+    for n in range(6):
+        for email, times in (
+            ("carol@example.com", taken),
+            (f"newcomer-{n}@example.com", new),
+        ):
+            client = HttpClient(base, source=f"127.0.3.{n + 1}")
+            fields = {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+            path = "/accounts/signup/"
+            page = client.get(path).text
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert token
+            reply = client.post_form(
+                path, {**fields, "csrfmiddlewaretoken": token.group(1)}
+            )
+            assert reply.status == 302
+            times.append(reply.seconds)
+    signup_ratio = statistics.median(taken) / statistics.median(new)
+    print(
+        f"sign-up timing: taken {statistics.median(taken):.3f} s, new "
+        f"{statistics.median(new):.3f} s, ratio {signup_ratio:.2f}"
+    )
+    assert 1 / 1.5 < signup_ratio < 1.5
+
 
 @pytest.mark.slow
 def test_a_session_from_before_log_out_or_password_change_is_dead(

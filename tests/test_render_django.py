@@ -66,6 +66,7 @@ ALWAYS = {
     "accounts/__init__.py",
     "accounts/admin.py",
     "accounts/apps.py",
+    "accounts/forms.py",
     "accounts/migrations/0001_initial.py",
     "accounts/migrations/__init__.py",
     "accounts/models.py",
