@@ -36,20 +36,36 @@ from support import (
     worker_rss_kib,
 )
 
-# Roles ride along with the admin (they are assigned there), with and without the API.
+# Roles ride along with the admin (they are assigned there), with and without the
+# API; tenants with two combinations without the admin, one with the API on SQLite
+# and one without it on PostgreSQL (neither is among the served ones).
+TENANTS = {(True, "sqlite"), (False, "postgresql")}
 COMBINATIONS = [
-    {"needs_api": api, "needs_admin": admin, "needs_roles": admin, "database": database}
+    {
+        "needs_api": api,
+        "needs_admin": admin,
+        "needs_roles": admin,
+        "multi_tenant": not admin and (api, database) in TENANTS,
+        "database": database,
+    }
     for api, admin, database in itertools.product(
         (True, False), (True, False), ("sqlite", "postgresql")
     )
 ]
 # The combinations also served by gunicorn: one per database, both with the API.
 SERVED = [
-    {"needs_api": True, "needs_admin": True, "needs_roles": True, "database": "sqlite"},
+    {
+        "needs_api": True,
+        "needs_admin": True,
+        "needs_roles": True,
+        "multi_tenant": False,
+        "database": "sqlite",
+    },
     {
         "needs_api": True,
         "needs_admin": False,
         "needs_roles": False,
+        "multi_tenant": False,
         "database": "postgresql",
     },
 ]
@@ -59,7 +75,8 @@ def combo_id(combo: Mapping[str, Any]) -> str:
     api = "api" if combo["needs_api"] else "noapi"
     admin = "admin" if combo["needs_admin"] else "noadmin"
     roles = "-roles" if combo.get("needs_roles") else ""
-    return f"{api}-{admin}{roles}-{combo['database']}"
+    tenants = "-tenants" if combo.get("multi_tenant") else ""
+    return f"{api}-{admin}{roles}{tenants}-{combo['database']}"
 
 
 def render(copie: Any, **answers: Any) -> Path:

@@ -50,6 +50,18 @@ ROLE_FILES = {
     "templates/items/all_items.html",
     "tests/test_roles.py",
 }
+TENANT_FILES = {
+    "organisations/__init__.py",
+    "organisations/admin.py",
+    "organisations/apps.py",
+    "organisations/current.py",
+    "organisations/migrations/0001_initial.py",
+    "organisations/migrations/__init__.py",
+    "organisations/models.py",
+    "organisations/signup.py",
+    "items/migrations/0002_item_organisation.py",
+    "tests/test_tenants.py",
+}
 ALWAYS = {
     ".copier-answers.yml",
     ".dockerignore",
@@ -180,6 +192,15 @@ def test_roles_add_their_files(copie: Any) -> None:
     project = render(copie, needs_api=False, needs_admin=False, needs_roles=True)
     assert files_of(project) == ALWAYS | ROLE_FILES
     assert "user_signed_up" in (project / "accounts/apps.py").read_text()
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+
+
+def test_tenants_add_their_files(copie: Any) -> None:
+    project = render(copie, needs_api=True, multi_tenant=True)
+    assert files_of(project) == ALWAYS | API_FILES | TENANT_FILES
+    assert '"organisations"' in (project / "config/settings/base.py").read_text()
+    assert "django-tenants" in (project / "README.md").read_text()
     assert_hand_written(project)
     assert_ruff_clean(project)
 
