@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from stackpick.engine import recommend
+from stackpick.answers import computed_values
 from stackpick.questions import Questionnaire
 from support import ROOT
 
@@ -37,11 +37,5 @@ def factor_strategy() -> st.SearchStrategy[dict[str, Any]]:
 
 def defaults() -> dict[str, Any]:
     """Every factor at its template default."""
-    answers = QUESTIONS.resolve(
-        {},
-        computed={
-            "rules_data": lambda context: None,
-            "recommendation": lambda context: recommend(context).to_dict(),
-        },
-    )
+    answers = QUESTIONS.resolve({}, computed=computed_values())
     return {q.name: answers[q.name] for q in factor_questions()}

@@ -174,3 +174,96 @@ def test_unknown_command_is_a_usage_error() -> None:
 def test_no_command_prints_help_and_exits_2() -> None:
     proc = cli()
     assert proc.returncode == 2 and "recommend" in proc.stdout
+
+
+def test_rules_show_conditions_in_words_within_80_columns(capsys) -> None:
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert all(len(line) <= 80 for line in out.splitlines())
+    lines = out.splitlines()
+    for rule in load_rules().rules:  # every id whole, at the start of its own line
+        assert any(line.startswith(f"{rule.id}  ") for line in lines), rule.id
+    assert (
+        "when  kind is microservice; or kind is internal_tool and needs_admin is no"
+        in out
+    )
+    assert "team_size is at least 4" in out
+    assert "Do not switch (familiarity)" in out and "Refused combinations" in out
+    assert 'S4: Lycore, "Flask vs Django' in out and "(2026)" in out
+
+
+def test_rules_json_includes_conditions_and_source_details(capsys) -> None:
+    assert main(["rules", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    large = next(r for r in data["rules"] if r["id"] == "large_project")
+    assert large["when"] == [{"size": ["large"]}]
+    assert large["condition"] == "size is large"
+    assert data["source_details"]["S4"] == {
+        "title": (
+            "Flask vs Django: philosophy, performance, APIs, teams, use cases, FAQ"
+        ),
+        "publisher": "Lycore",
+        "year": 2026,
+        "citation": data["sources"]["S4"],
+    }
+    assert data["familiarity"]["min_strong"] == 2
+    ids = {c["id"] for c in data["compatibility"]}
+    assert ids == {
+        "django_document_data",
+        "api_only_without_api",
+        "database_without_sql",
+    }
+    assert set(data["defaults"]["kinds"]) >= {"microservice", "saas", "learning"}
+
+
+def test_recommend_json_shows_familiarity_and_ruled_out(capsys) -> None:
+    assert main(["recommend", "--json", "-d", "familiar_with=flask"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (
+        data["framework"] == "flask"
+        and data["scores"]["django"] > data["scores"]["flask"]
+    )
+    assert data["familiarity"]["kept"] is True
+    assert data["familiarity"]["text"].startswith(
+        "Your team knows Flask, so Flask stays"
+    )
+    assert main(["recommend", "--json", "-d", "kind=saas", "-d", "data=document",
+                 "-d", "size=large", "-d", "team_size=9"]) == 0  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert data["framework"] == "flask"
+    assert data["ruled_out"]["rule"] == "django_document_data"
+
+
+def test_a_refused_combination_is_one_line_naming_both_answers(tmp_path: Path) -> None:
+    proc = cli("new", str(tmp_path / "s"), "--defaults",
+               "-d", "framework=django", "-d", "data=document")  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "framework=django with data=document" in proc.stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_warm_recommend_needs_neither_yaml_nor_jinja_nor_rich(tmp_path: Path) -> None:
+    """The start-up promise, checked by what is imported (no wall-clock threshold)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from stackpick.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['recommend', '--json'])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'yaml', 'jinja2', 'rich', 'questionary', 'copier'}))\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    env = {"STACKPICK_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, **env},
+        ).stdout.split("\n")
+        for _ in range(2)
+    ]
+    assert runs[0][0] == "['jinja2', 'yaml']"  # the first run parses and renders
+    assert runs[1][:2] == ["[]", "False"]  # later runs need none of it

@@ -96,3 +96,14 @@ def test_plain_copier_computes_the_same_record(tmp_path: Path) -> None:
     assert "- Decided with: stackpick (plain copier)\n" in text
     ours = new(tmp_path / "stackpick", "-d", "kind=ml_service")
     assert without_date_and_version(text) == without_date_and_version(ours)
+    assert "`ml_model_serving`" in text and "FastAPI" in text
+
+
+def test_record_explains_familiarity_and_cites_publisher_and_year(
+    tmp_path: Path,
+) -> None:
+    text = new(tmp_path / "site", "-d", "familiar_with=flask")
+    assert "We use **Flask**" in text
+    assert "Your team knows Flask, so Flask stays: Django would need" in text
+    assert '- S4: Lycore, "Flask vs Django' in text and "(2026)" in text
+    assert '- S2: Jelvix, "What' in text and "(n.d.)" in text

@@ -204,7 +204,16 @@ def test_any_valid_answers_give_a_valid_result(answers: dict[str, Any]) -> None:
     assert rec.margin == abs(rec.scores["flask"] - rec.scores["django"])
     assert rec.close_call == (rec.margin <= RULES.close_call_margin)
     other = "django" if rec.framework == "flask" else "flask"
-    if rec.margin:
+    familiar = rec.familiarity
+    if rec.ruled_out:  # a hard constraint: the refused framework is never picked
+        assert rec.ruled_out["framework"] == other
+    elif familiar and familiar["kept"]:  # the other side did not clear S4's bars
+        assert rec.framework == familiar["framework"]
+        assert (
+            familiar["strong"] < familiar["min_strong"]
+            or familiar["lead"] < familiar["min_lead"]
+        )
+    elif rec.margin:
         assert rec.scores[rec.framework] > rec.scores[other]
     assert recommend(answers) == rec  # deterministic
     assert len({r.rule for r in rec.reasons}) == len(rec.reasons)

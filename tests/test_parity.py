@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 
 from factors import QUESTIONS, factor_questions, factor_strategy
 from stackpick.engine import recommend
+from stackpick.errors import StackpickError
+from stackpick.rules import load_rules
 from support import ROOT, copy_template_folder
 
 # The keys plain copier computes (stackpick adds rules_framework and overridden_by).
@@ -31,6 +33,8 @@ COPIER_KEYS = (
     "reasons",
     "notes",
     "extensions",
+    "familiarity",
+    "ruled_out",
 )
 
 
@@ -83,6 +87,14 @@ def test_copier_framework_default_matches_engine_for_every_kind_size_data(
             for q in choices.values()
         }
         answers.update(kind=kind, size=size, data=data)
+        pick = engine_view(answers)["framework"]
+        if load_rules().refusal_line({**answers, "framework": pick}):
+            # Refused by stackpick, and by copier's validators too.
+            from copier.errors import CopierError
+
+            with pytest.raises((CopierError, ValueError), match=" with "):
+                copier_answers(plain_template, answers, tmp_path / "out")
+            continue
         got = copier_answers(plain_template, answers, tmp_path / "out")
         copier_view = {key: got["recommendation"][key] for key in COPIER_KEYS}
         if (
@@ -117,3 +129,124 @@ def test_copier_expression_matches_engine(copier_expression, answers) -> None:
 
     computed = json.loads(copier_expression(answers))
     assert computed == engine_view(answers)
+
+
+def stackpick_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """What `stackpick new --defaults --data ...` resolves for these answers."""
+    from stackpick.answers import Request, gather
+
+    pairs = [
+        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in data.items()
+    ]
+    return gather(QUESTIONS, Request(data=pairs)).answers
+
+
+def partial_answers() -> list[dict[str, Any]]:
+    """Every kind alone, and every kind with a few other answers drawn at random."""
+    rng = random.Random(10)
+    factors = [q for q in factor_questions() if q.name != "kind"]
+    cases: list[dict[str, Any]] = []
+    for kind in QUESTIONS.questions["kind"].choice_values():
+        cases.append({"kind": kind})
+        for _ in range(3):
+            case = {"kind": kind}
+            for q in rng.sample(factors, 3):
+                case[q.name] = (
+                    rng.choice(q.choice_values())
+                    if q.choices
+                    else rng.random() < 0.5
+                    if q.type == "bool"
+                    else rng.randint(1, 12)
+                )
+            cases.append(case)
+    return cases
+
+
+@pytest.mark.slow
+def test_partial_answers_take_the_same_kind_defaults_and_pick(
+    plain_template: Path, tmp_path: Path
+) -> None:
+    """Plain `copier copy --defaults` fills the unanswered questions from the kind's
+    defaults exactly as stackpick does, and computes the same recommendation."""
+    from copier.errors import CopierError
+
+    compared = refused = 0
+    for data in partial_answers():
+        try:
+            ours = stackpick_answers(data)
+        except StackpickError:
+            with pytest.raises((CopierError, ValueError)):
+                copier_answers(plain_template, data, tmp_path / "out")
+            refused += 1
+            continue
+        theirs = copier_answers(plain_template, data, tmp_path / "out")
+        for q in factor_questions():
+            assert theirs[q.name] == ours[q.name], (data, q.name)
+        view = {key: theirs["recommendation"][key] for key in COPIER_KEYS}
+        assert view == engine_view(ours), data
+        assert theirs["framework"] == ours["framework"]
+        compared += 1
+    assert compared >= 30 and compared + refused == 36
+
+
+def test_every_kind_default_is_compatible_and_follows_the_table() -> None:
+    ruleset = load_rules()
+    assert set(ruleset.kind_defaults) == set(
+        QUESTIONS.questions["kind"].choice_values()
+    )
+    for kind in ruleset.kind_defaults:
+        answers = stackpick_answers({"kind": kind})
+        for key, value in ruleset.defaults_for(kind).items():
+            assert answers[key] == value, (kind, key)
+        assert ruleset.refusal_line(answers) == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (
+            {"framework": "django", "data": "document"},
+            "framework=django with data=document",
+        ),
+        ({"kind": "api", "needs_api": False}, "html_pages=false with needs_api=false"),
+        ({"html_pages": False}, "html_pages=false with needs_api=false"),
+        (
+            {"data": "document", "database": "postgresql"},
+            "database=postgresql with data=document",
+        ),
+        (
+            {"kind": "microservice", "database": "postgresql"},
+            "database=postgresql with data=none with needs_auth=false",
+        ),
+    ],
+)
+def test_copier_validators_refuse_what_stackpick_refuses(
+    plain_template: Path, tmp_path: Path, data: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(StackpickError) as ours:
+        stackpick_answers(data)
+    assert named in str(ours.value)
+    from copier.errors import CopierError
+
+    with pytest.raises((CopierError, ValueError)) as theirs:
+        copier_answers(plain_template, data, tmp_path / "out")
+    assert named in str(theirs.value)
+
+
+def test_readme_answers_table_shows_the_kind_defaults() -> None:
+    """README's table is the data's: each kind's differences and the pick they give."""
+    from stackpick.rules import load_rules
+
+    readme = (ROOT / "README.md").read_text()
+    ruleset = load_rules()
+
+    def shown(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    base = ", ".join(f"{k}={shown(v)}" for k, v in ruleset.base_defaults.items())
+    assert base in " ".join(readme.split())
+    for kind, entry in ruleset.kind_defaults.items():
+        differs = ", ".join(f"{k}={shown(v)}" for k, v in entry.differs.items())
+        pick = recommend({**entry.answers, "kind": kind}).framework.capitalize()
+        row = f"| {kind} | {differs or '(the base profile)'} | {pick} | {entry.why}"
+        assert row in readme, row

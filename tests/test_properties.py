@@ -23,6 +23,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -257,7 +258,12 @@ def test_any_valid_answers_give_a_consistent_recommendation(
     assert [r.points for r in rec.reasons] == sorted(
         (r.points for r in rec.reasons), reverse=True
     )
-    if rec.margin == 0:
+    familiar = rec.familiarity
+    if rec.ruled_out:  # a compatibility rule excludes the other framework
+        assert rec.ruled_out["framework"] != rec.rules_framework
+    elif familiar and familiar["kept"]:  # S4: the other side did not win clearly
+        assert rec.rules_framework == familiar["framework"]
+    elif rec.margin == 0:
         assert rec.rules_framework == RULES.tie_break
     else:
         assert (
@@ -284,8 +290,16 @@ def test_answers_given_as_text_recommend_the_same(answers: dict[str, Any]) -> No
         f"{key}={str(value).lower() if isinstance(value, bool) else value}"
         for key, value in answers.items()
     ]
-    outcome = gather(QUESTIONS, Request(data=data))
     direct = recommend(answers)
+    refused = RULES.refusal_line(
+        {**effective_answers(answers), "framework": direct.rules_framework}
+    )
+    if refused:  # a combination the templates cannot honour: one line, no project
+        whys = "|".join(re.escape(rule.why) for rule in RULES.compatibility)
+        with pytest.raises(StackpickError, match=f" with .*: ({whys})$"):
+            gather(QUESTIONS, Request(data=data))
+        return
+    outcome = gather(QUESTIONS, Request(data=data))
     assert outcome.recommendation.rules_framework == direct.rules_framework
     assert outcome.recommendation.scores == direct.scores
     assert outcome.recommendation.reasons == direct.reasons

@@ -67,8 +67,9 @@ class Terminal:
         os.close(slave)
         self.screen = b""
 
-    def wait_for(self, text: bytes, timeout: float = 30) -> None:
-        start = len(self.screen)
+    def wait_for(self, text: bytes, timeout: float = 30, seen: bool = False) -> None:
+        """Read until `text` is drawn (`seen`: or was drawn already since the start)."""
+        start = 0 if seen else len(self.screen)
         deadline = time.monotonic() + timeout
         while text not in self.screen[start:] and time.monotonic() < deadline:
             ready, _, _ = select.select([self.master], [], [], 0.1)
@@ -164,6 +165,8 @@ def test_the_interactive_flow_completes(work: Path) -> None:
     for text, _ in PROMPTS[1:]:
         term.wait_for(text)
         term.type(ENTER)
+    term.wait_for(b"Create the project")  # the summary screen: accept
+    term.type(ENTER)
     term.wait_for(b"Next:", timeout=60)
     code, err = term.finish()
     assert code == 0, err

@@ -1,8 +1,28 @@
 """stackpick: pick Flask or Django for a new web project, say why, and scaffold it."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("stackpick")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+from functools import cache
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
+
+
+@cache
+def version() -> str:
+    """The installed version. Read on demand: importlib.metadata costs ~50 ms of
+    start-up, which `--help` and `recommend` should not pay."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("stackpick")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":  # `from stackpick import __version__` keeps working
+        return version()
+    raise AttributeError(f"module 'stackpick' has no attribute {name!r}")

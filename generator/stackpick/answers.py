@@ -7,23 +7,48 @@ Returns the full, validated answers and the recommendation computed from them.
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from stackpick import __version__
+from stackpick import version
 from stackpick.engine import Recommendation, recommend
 from stackpick.errors import StackpickError
 from stackpick.files import read_yaml_mapping
 from stackpick.presets import Preset, load_preset_spec
-from stackpick.questions import Ask, Questionnaire
+from stackpick.questions import Questionnaire
+from stackpick.rules import load_rules
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
+
+    from stackpick.questions import Ask
 
 PRESET_ENV = "STACKPICK_PRESET"
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
-HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names")
+HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names", "kind_defaults")
+
+
+def computed_values(
+    pinned: str | None = None, pinned_by: str | None = None
+) -> dict[str, Any]:
+    """The hidden values stackpick computes in Python where copier uses Jinja.
+
+    The rules document (for copier.yml's compatibility validators), the kind's
+    defaults and the recommendation; the parity tests hold each equal to copier's.
+    """
+    ruleset = load_rules()
+
+    def recommendation(context: dict[str, Any]) -> dict[str, Any]:
+        return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
+
+    return {
+        "rules_data": lambda context: [ruleset.raw],
+        "kind_defaults": lambda context: ruleset.defaults_for(context["kind"]),
+        "recommendation": recommendation,
+    }
 
 
 @dataclass(frozen=True)
@@ -33,6 +58,10 @@ class Request:
     answers_file: Path | None = None
     data: Sequence[str] = ()
     preset_file: str | Path | None = None  # a path or a URL (see presets.py)
+    # Built-in defaults of this run (the project name from the folder's name):
+    # below a preset's defaults, above the template's.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults_origin: str = "default"
 
 
 @dataclass(frozen=True)
@@ -86,7 +115,9 @@ def gather(
 
     path = preset_path(request.preset_file)
     preset = load_preset_spec(path, questions) if path else None
-    defaults: dict[str, Any] = {}
+    defaults: dict[str, Any] = dict(request.defaults)
+    for key in request.defaults:
+        origins.setdefault(key, request.defaults_origin)
     if preset:
         preset.check_against_pins(
             {
@@ -97,17 +128,15 @@ def gather(
         )
         fixed.update(preset.pin)
         origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
-        defaults = dict(preset.defaults)
-        for key in defaults:  # a bad default is the preset's fault: say so
-            origins.setdefault(key, f"preset '{preset.name}': defaults")
+        defaults.update(preset.defaults)
+        for key in preset.defaults:  # a bad default is the preset's fault: say so
+            if key not in fixed:
+                origins[key] = f"preset '{preset.name}': defaults"
 
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
 
-    def recommendation(context: dict[str, Any]) -> dict[str, Any]:
-        return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
-
-    computed = {"rules_data": lambda context: None, "recommendation": recommendation}
+    computed = computed_values(pinned, pinned_by)
     if require_complete and ask is None:
         absent = questions.missing(fixed, defaults, computed)
         if absent:
@@ -117,15 +146,20 @@ def gather(
                 "or pass --defaults)"
             )
 
-    fixed.setdefault("stackpick_version", __version__)
     if preset:
         fixed.setdefault("preset_name", preset.name)
         # Recorded in .copier-answers.yml: `check` and `update` load it again.
         fixed["preset_source"] = preset.source
         fixed["preset_hash"] = preset.digest
-    if with_secret:
+    if with_secret:  # answers to render with: recorded version, a fresh secret
+        import secrets
+
+        fixed.setdefault("stackpick_version", version())
         fixed["secret_key"] = secrets.token_urlsafe(50)
 
+    start = getattr(ask, "start", None)
+    if start is not None:  # an interview: it counts the questions left to ask
+        start(fixed)
     answers = questions.resolve(
         fixed,
         defaults,
@@ -134,6 +168,9 @@ def gather(
         check=preset.refusal if preset else None,
         origins=origins,
     )
+    refused = load_rules().refusal_line(answers)
+    if refused:  # every rule is also checked at its question; this is the backstop
+        raise StackpickError(refused)
     final = recommend(
         answers,
         override=answers["framework"],

@@ -14,15 +14,50 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, NoReturn
 
-from stackpick import __version__
 from stackpick.errors import Aborted, StackpickError, environment_problem
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+
+def _columns() -> int:
+    """The help width argparse would pick, without importing shutil (and with it
+    bz2 and lzma) on every start: $COLUMNS, else the terminal's, else 80."""
+    try:
+        return int(os.environ["COLUMNS"]) - 2
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns - 2
+    except (AttributeError, ValueError, OSError):
+        return 78
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, **options: Any) -> None:
+        options.setdefault("width", _columns())
+        super().__init__(prog, **options)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **options: Any) -> None:
+        options.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **options)
+
     def error(self, message: str) -> NoReturn:
         raise StackpickError(f"{message} (see '{self.prog} --help')")
+
+
+class _Version(argparse.Action):
+    """--version, read only when asked (the installed metadata is slow to load)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None):
+        from stackpick import version
+
+        print(f"stackpick {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and scaffold it with Copier.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"stackpick {__version__}"
+        "--version", action=_Version, nargs=0, help="show the version and exit"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(
@@ -64,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     answer_options(rec)
     rec.add_argument("--json", action="store_true", help="print one JSON object")
+    rec.add_argument(
+        "--defaults",
+        action="store_true",
+        help="never prompt (on a terminal, recommend otherwise asks the questions)",
+    )
 
     new = commands.add_parser(
         "new", help="answer the questionnaire and render a project"
@@ -71,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("dest", metavar="DEST", help="folder for the new project")
     answer_options(new)
     new.add_argument("--defaults", action="store_true", help="never prompt")
+    new.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the answers, the pick and the files; write nothing",
+    )
     new.add_argument(
         "--force",
         action="store_true",
@@ -82,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument(
         "--no-git", action="store_true", help="no git init, no first commit"
+    )
+    new.add_argument(
+        "--lock",
+        action="store_true",
+        help="run `uv lock` after rendering (needs uv and the package index)",
     )
     new.add_argument(
         "--update-source",
@@ -217,7 +267,17 @@ def _check_working_folder() -> None:
 
 
 def _questionnaire(template: str | None = None) -> Any:
-    from stackpick.render import bundled_template, load_questions
+    from stackpick.locate import bundled_template
+
+    root = bundled_template()
+    if template and "://" not in template and (Path(template) / "copier.yml").is_file():
+        # A template given with --template may be anything: refuse what is not ours.
+        from stackpick.render import load_questions
+
+        return load_questions(Path(template) / "copier.yml")
+    from stackpick.questions import Questionnaire
+
+    return Questionnaire(root / "copier.yml")
 
     root = bundled_template()
     if template and "://" not in template and (Path(template) / "copier.yml").is_file():
@@ -234,7 +294,14 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_recommend(args: argparse.Namespace) -> int:
     from stackpick.answers import gather
 
-    outcome = gather(_questionnaire(), _request(args))
+    questions = _questionnaire()
+    ask = None
+    if not args.defaults and _interactive():
+        from stackpick.interview import Interview
+        from stackpick.report import show_recommendation
+
+        ask = Interview(questions, show_recommendation, ask_framework=False)
+    outcome = gather(questions, _request(args), ask=ask)
     if args.json:
         from stackpick.report import as_json
 
@@ -251,15 +318,17 @@ def _interactive() -> bool:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from stackpick.answers import gather
+    from stackpick.answers import Request, gather
     from stackpick.guard import termination_as_abort
-    from stackpick.render import check_destination, render
+    from stackpick.plan import folder_defaults
+    from stackpick.render import check_destination
     from stackpick.report import show_recommendation
 
     dest = Path(args.dest)
     if not args.dest.strip():
         raise StackpickError("the destination is empty: give a folder name")
-    check_destination(dest.absolute(), args.force)  # fail before asking anything
+    if not args.dry_run:
+        check_destination(dest.absolute(), args.force)  # fail before asking anything
     if args.vcs_ref is not None and not args.template:
         raise StackpickError(
             f"--vcs-ref {args.vcs_ref}: the bundled template has no other versions; "
@@ -270,19 +339,51 @@ def cmd_new(args: argparse.Namespace) -> int:
 
         resolve_template(args.template)
     questions = _questionnaire(args.template)
-    ask = None
+    request = Request(
+        answers_file=args.answers,
+        data=args.data,
+        preset_file=args.preset,
+        defaults=folder_defaults(questions, args.dest),
+        defaults_origin=f"the default from the folder name '{dest.name}'",
+    )
+    interview = None
     if not args.defaults and _interactive():
-        from stackpick.interview import make_asker
+        from stackpick.interview import Interview
 
-        ask = make_asker(questions, show_recommendation)
+        interview = Interview(questions, show_recommendation)
     with termination_as_abort():  # SIGTERM/SIGHUP clean up like Ctrl-C
         outcome = gather(
             questions,
-            _request(args),
-            ask=ask,
+            request,
+            ask=interview,
             require_complete=not args.defaults,
             with_secret=True,
         )
+        while interview is not None:  # the summary screen, until accepted or aborted
+            from stackpick.interview import ABORT, ACCEPT
+
+            choice = interview.review(outcome.answers, outcome.answers["framework"])
+            if choice == ACCEPT:
+                break
+            if choice == ABORT:
+                raise Aborted()
+            rec = outcome.recommendation
+            interview.changing(
+                choice, outcome.answers, followed=rec.framework == rec.rules_framework
+            )
+            outcome = gather(questions, request, ask=interview, with_secret=True)
+        if args.dry_run:
+            return _dry_run(args, questions, outcome, request)
+        from stackpick.lock import uv_lock, wants_lock
+        from stackpick.render import render
+
+        lock_notes: list[str] = []
+
+        def lock(project: Path) -> None:
+            note = uv_lock(project)
+            if note:
+                lock_notes.append(note)
+
         result = render(
             dest,
             outcome.answers,
@@ -291,36 +392,84 @@ def cmd_new(args: argparse.Namespace) -> int:
             force=args.force,
             git=not args.no_git,
             update_source=args.update_source,
+            after_render=lock
+            if wants_lock(args.lock, outcome.answers.get("lock"))
+            else None,
         )
-    if ask is None:  # nobody saw the reasons yet: show them with the result
+    result.notes.extend(lock_notes)
+    if interview is None:  # nobody saw the reasons yet: show them with the result
         show_recommendation(outcome.recommendation)
-    _print_next_steps(result, outcome.answers)
+    _print_next_steps(args, questions, outcome, request, result)
     return 0
 
 
-def _print_next_steps(result: Any, answers: dict[str, Any]) -> None:
-    framework = answers["framework"]
-    slug = answers["project_slug"]
-    print(f"Created {answers['project_name']!r} ({framework}) in {result.path}")
+def _reproduce(
+    args: argparse.Namespace, questions: Any, outcome: Any, request: Any
+) -> str:
+    from stackpick.answers import computed_values
+    from stackpick.plan import non_default_answers, reproduce_command
+
+    preset = outcome.preset
+    defaults = dict(request.defaults)
+    if preset:
+        defaults.update(preset.defaults)
+    wanted = non_default_answers(
+        questions,
+        outcome.answers,
+        computed_values(
+            preset.pin.get("framework") if preset else None,
+            f"preset: {preset.name}" if preset else None,
+        ),
+        defaults,
+    )
+    for key in preset.pin if preset else ():
+        wanted.pop(key, None)
+    preset_file = args.preset if args.preset else None
+    return reproduce_command(args.dest, wanted, preset_file)
+
+
+def _dry_run(
+    args: argparse.Namespace, questions: Any, outcome: Any, request: Any
+) -> int:
+    from stackpick.interview import summary_text
+    from stackpick.plan import planned_files
+    from stackpick.report import show_recommendation
+
+    show_recommendation(outcome.recommendation)
+    print(summary_text(questions, outcome.answers, outcome.answers["framework"]))
+    files = planned_files(outcome.answers, args.template, args.vcs_ref)
+    print(f"Would write {len(files)} files into {Path(args.dest).absolute()}:")
+    for name in files:
+        print(f"  {name}")
+    print("Dry run: nothing was written. To create it:")
+    print(f"  {_reproduce(args, questions, outcome, request)}")
+    return 0
+
+
+def _print_next_steps(
+    args: argparse.Namespace, questions: Any, outcome: Any, request: Any, result: Any
+) -> None:
+    import shlex
+
+    from stackpick.plan import next_steps
+
+    answers = outcome.answers
+    print(
+        f"Created {answers['project_name']!r} ({answers['framework']}) in {result.path}"
+    )
     print(
         f"  {len(result.files)} files; why this stack: "
         "docs/decisions/0001-web-framework.md"
     )
     for note in result.notes:
         print(f"  note: {note}")
+    print("To create the same project again, non-interactively:")
+    print(f"  {_reproduce(args, questions, outcome, request)}")
     print("Next:")
-    print(f"  cd {result.path}")
-    print("  python -m venv .venv && . .venv/bin/activate")
-    print('  pip install -e ".[dev]"')
-    if framework == "django":
-        print("  python manage.py migrate")
-        print("  python manage.py createsuperuser")
-        print("  python manage.py runserver")
-    else:
-        if answers.get("data") != "document":
-            print(f"  flask --app {slug} db upgrade")
-        print(f"  flask --app {slug} run --debug")
-    print("  pytest")
+    print(f"  cd {shlex.quote(str(result.path))}")
+    for line in next_steps(questions.path.parent, answers):
+        print(f"  {line}")
+    print("  python -m pytest")
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -372,12 +521,13 @@ def cmd_update(args: argparse.Namespace) -> int:
     from stackpick.update import update_project
 
     project = Path(args.path[0] if args.path else ".")
-    data = list(args.data)
+    data, recorded = list(args.data), []
     answers = read_answers(project.expanduser())
     if answers and answers.get("preset_source"):  # the team preset, applied again
         preset = PresetCache().load(str(answers["preset_source"]))
-        data += preset_data(preset, answers)
-    report = update_project(project, vcs_ref=args.vcs_ref, data=data)
+        pins, recorded = preset_data(preset, answers)
+        data += pins
+    report = update_project(project, vcs_ref=args.vcs_ref, data=data, recorded=recorded)
     print(report.summary())
     return 0
 

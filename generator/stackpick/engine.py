@@ -7,9 +7,12 @@ the same rules in Jinja and a parity test keeps the two in step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from stackpick.rules import Extension, RuleSet, holds, load_rules
+from stackpick.rules import Compatibility, Extension, RuleSet, holds, load_rules
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class Recommendation:
     extensions: tuple[Extension, ...]
     overridden_by: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    familiarity: dict[str, Any] | None = None
+    ruled_out: dict[str, Any] | None = None
 
     def top_reason(self, framework: str) -> Reason | None:
         """The strongest reason for `framework` (first in rule order on a tie)."""
@@ -65,6 +70,8 @@ class Recommendation:
             "notes": [dict(n) for n in self.notes],
             "extensions": [e.name for e in self.extensions],
             "overridden_by": self.overridden_by,
+            "familiarity": self.familiarity,
+            "ruled_out": self.ruled_out,
         }
 
 
@@ -75,9 +82,10 @@ def effective_answers(answers: dict[str, Any]) -> dict[str, Any]:
     data (copier does not ask them otherwise, and neither does stackpick).
     """
     seen = dict(answers)
-    seen["needs_roles"] = bool(answers["needs_roles"] and answers["needs_auth"])
+    # An answers file leaves out a follow-up that was not asked.
+    seen["needs_roles"] = bool(answers.get("needs_roles") and answers["needs_auth"])
     seen["evolving_schema"] = bool(
-        answers["evolving_schema"] and answers["data"] == "relational"
+        answers.get("evolving_schema") and answers["data"] == "relational"
     )
     seen.setdefault("database", "sqlite")
     return seen
@@ -114,6 +122,12 @@ def recommend(
         picked = ruleset.tie_break
     else:
         picked = max(scores, key=lambda fw: scores[fw])
+    familiarity = _familiarity(ruleset, fired, scores)
+    if familiarity:
+        picked = familiarity["framework"] if familiarity["kept"] else picked
+    ruled_out = _ruled_out(ruleset, seen, picked)
+    if ruled_out:
+        picked = OTHER[picked]
     confidence = next(label for label, least in ruleset.confidence if margin >= least)
     framework = override or picked
     notes = tuple(
@@ -134,4 +148,73 @@ def recommend(
         extensions=extensions,
         overridden_by=overridden_by if override and override != picked else None,
         sources=dict(ruleset.sources),
+        familiarity=familiarity,
+        ruled_out=ruled_out,
     )
+
+
+OTHER = {"flask": "django", "django": "flask"}
+NAMES = {"flask": "Flask", "django": "Django"}
+
+
+def _familiarity(
+    ruleset: RuleSet, fired: list[Reason], scores: dict[str, int]
+) -> dict[str, Any] | None:
+    """S4's "do not switch": the familiar framework stays unless the other wins clearly.
+
+    Clearly means on strong grounds (at least `min_strong` of its strong rules fired)
+    and on points (a lead of at least `min_lead`). copier.yml mirrors this in Jinja.
+    """
+    bars = ruleset.familiarity
+    known = [r for r in fired if bars and r.rule in bars.rules]
+    if not bars or len(known) != 1:
+        return None
+    mine = known[0].framework
+    other = OTHER[mine]
+    strong = sum(1 for r in fired if r.framework == other and r.strength == "strong")
+    lead = scores[other] - scores[mine]
+    switch = strong >= bars.min_strong and lead >= bars.min_lead
+    if switch:
+        text = (
+            f"Your team knows {NAMES[mine]}, but {NAMES[other]} wins clearly: by "
+            f"{lead} points with {strong} strong reasons (at least {bars.min_lead} "
+            f"and {bars.min_strong} needed)."
+        )
+    elif lead > 0:
+        text = (
+            f"Your team knows {NAMES[mine]}, so {NAMES[mine]} stays: {NAMES[other]} "
+            f"would need to win by at least {bars.min_lead} points with "
+            f"{bars.min_strong} or more strong reasons; "
+            f"it wins by {lead} with {strong}."
+        )
+    else:
+        text = f"Your team knows {NAMES[mine]}, and {NAMES[mine]} leads on points too."
+    return {
+        "framework": mine,
+        "kept": not switch,
+        "rule": known[0].rule,
+        "min_strong": bars.min_strong,
+        "min_lead": bars.min_lead,
+        "strong": strong,
+        "lead": lead,
+        "text": text,
+        "sources": list(bars.sources),
+    }
+
+
+def _ruled_out(
+    ruleset: RuleSet, seen: dict[str, Any], picked: str
+) -> dict[str, Any] | None:
+    """The compatibility rule that refuses `picked` for these answers, when the other
+    framework is not refused too: the rules never pick a framework they would refuse.
+    """
+
+    def refused(framework: str) -> Compatibility | None:
+        return ruleset.refusal(
+            {**seen, "framework": framework}, about="framework", steering=True
+        )
+
+    rule = refused(picked)
+    if rule is None or refused(OTHER[picked]) is not None:
+        return None
+    return {"framework": picked, "rule": rule.id, "why": rule.why}

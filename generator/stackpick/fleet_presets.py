@@ -63,9 +63,10 @@ def preset_problems(preset: Preset, answers: dict[str, Any]) -> list[str]:
     return problems
 
 
-def preset_data(preset: Preset, answers: dict[str, Any]) -> list[str]:
-    """`--data` pairs that apply `preset` on update and record its new hash."""
+def preset_data(preset: Preset, answers: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """What applies `preset` on update: its pins as `--data` pairs, and the answers
+    stackpick records itself (the preset's new hash), which are no user's to give."""
     pairs = [
         f"{key}={_show(value)}" for key, value in preset.pin.items() if key in answers
     ]
-    return [*pairs, f"preset_hash={preset.digest}"]
+    return pairs, [f"preset_hash={preset.digest}"]

@@ -110,9 +110,11 @@ def _update_one(
         result.detail = f"branch {result.branch} exists already"
         return result
     try:
-        extra = list(data)
+        extra, recorded = list(data), []
         if state.preset:
-            extra += preset_data(inspector.presets.load(state.preset), state.answers)
+            preset = inspector.presets.load(state.preset)
+            pins, recorded = preset_data(preset, state.answers)
+            extra += pins
     except StackpickError as error:
         result.outcome, result.detail = FAILED, str(error)
         return result
@@ -121,7 +123,7 @@ def _update_one(
         original = _run(project, "rev-parse", "HEAD")
     _run(project, "switch", "-q", "-c", result.branch)
     try:
-        _apply(result, target, extra)
+        _apply(result, target, extra, recorded)
     except StackpickError as error:
         _restore(project, original, result.branch)
         result.outcome, result.detail = FAILED, str(error)
@@ -133,10 +135,12 @@ def _update_one(
     return result
 
 
-def _apply(result: FleetResult, target: str, data: Sequence[str]) -> None:
+def _apply(
+    result: FleetResult, target: str, data: Sequence[str], recorded: Sequence[str]
+) -> None:
     from stackpick.update import update_project
 
-    report = update_project(result.path, vcs_ref=target, data=data)
+    report = update_project(result.path, vcs_ref=target, data=data, recorded=recorded)
     result.after = report.after
     result.files = list(report.changed)
     message = f"Update the stackpick template: {report.before} -> {report.after}"

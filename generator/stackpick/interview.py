@@ -1,12 +1,15 @@
 """The interactive questionnaire: questionary prompts over the copier.yml questions.
 
 Only the prompting lives here; which questions apply, their defaults and their
-validation come from `questions.Questionnaire`, so copier and stackpick ask alike.
+validation come from `questions.Questionnaire`, and which choices are refused from
+the compatibility rules (rules.yaml) and a team preset, so copier and stackpick ask
+alike. The flow: a one-line welcome, numbered questions ("4/17"), the reasons before
+the framework question, then a summary screen (accept / change an answer / abort).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import questionary
@@ -16,8 +19,200 @@ from questionary import Choice
 from stackpick.engine import recommend
 from stackpick.errors import Aborted, StackpickError
 from stackpick.questions import Question, Questionnaire
+from stackpick.rules import load_rules
 
 Check = Callable[[str, Any], str | None]
+Say = Callable[[str], None]
+
+WELCOME = (
+    "stackpick: a few questions about your project, then a recommendation and a "
+    "summary; nothing is written until you accept (Ctrl-C aborts)."
+)
+ACCEPT, CHANGE, ABORT = "accept", "change", "abort"
+
+
+class Interview:
+    """An `ask` callback for `Questionnaire.resolve` that prompts with questionary.
+
+    Before the `framework` question it shows the recommendation with its reasons, so
+    accepting the default is accepting the rules' pick. `prompt_options` go to every
+    prompt (tests pass `input`/`output` here). `start(fixed)` (called by `gather`)
+    says which answers were given up front, so the question count leaves them out.
+    """
+
+    def __init__(
+        self,
+        questions: Questionnaire,
+        show: Callable[[Any], None],
+        check: Check | None = None,
+        *,
+        say: Say = print,
+        ask_framework: bool = True,
+        **prompt_options: Any,
+    ) -> None:
+        self.questions = questions
+        self.show = show
+        self.check = check
+        self.say = say
+        self.ask_framework = ask_framework
+        self.prompt_options = prompt_options
+        self.given: dict[str, Any] = {}
+        self.asked = 0
+        self.keep: Mapping[str, Any] = {}  # answers kept while changing one
+        self.change: str | None = None
+
+    def start(self, fixed: Mapping[str, Any]) -> None:
+        self.given = dict(fixed)
+        if self.asked == 0 and self.change is None:
+            self.say(WELCOME)
+
+    # -- what is asked -------------------------------------------------------------
+    def total(self, context: Mapping[str, Any], current: Question) -> int:
+        """How many questions this interview asks, as far as the answers so far tell.
+
+        Later follow-ups are judged with the kind's defaults for what is unanswered.
+        """
+        guess = {
+            **load_rules().base_defaults,
+            **(context.get("kind_defaults") or {}),
+            **self.given,
+            **context,
+        }
+        later = False
+        count = max(self.asked, 1)  # those asked so far, this one included
+        for question in self.questions.public():
+            if question is current:
+                later = True
+                continue
+            if not later or question.name in self.given:
+                continue
+            if question.name == "framework" and not self.ask_framework:
+                continue
+            if self.questions.applies(question, guess):
+                count += 1
+        return count
+
+    def refused(
+        self, question: Question, value: Any, context: Mapping[str, Any]
+    ) -> str:
+        """Why `value` cannot be chosen here ('' when it can)."""
+        veto = self.check(question.name, value) if self.check else None
+        if veto:
+            return veto
+        answers = {k: v for k, v in context.items() if k in self.questions.questions}
+        return load_rules().refusal_line(
+            {**answers, question.name: value}, about=question.name
+        )
+
+    def __call__(
+        self, question: Question, default: Any, context: dict[str, Any]
+    ) -> Any:
+        name = question.name
+        if self.change is not None and name != self.change and name in self.keep:
+            # Changing one answer keeps the others. A framework left to the rules
+            # follows them; when their pick changed, the reasons are shown and the
+            # framework asked again.
+            kept = self.keep[name]
+            if name != "framework" or not self.keep.get("_followed_rules"):
+                return kept
+            if default == kept:
+                return default
+        if name == "framework":
+            rec = recommend(context)
+            if not self.ask_framework:
+                return rec.framework
+            self.show(rec)
+        self.asked += 1
+        label = f"{self.asked}/{self.total(context, question)} {question.help}"
+        return self.prompt(question, label, default, context)
+
+    # -- prompting -------------------------------------------------------------------
+    def prompt(
+        self, question: Question, label: str, default: Any, context: dict[str, Any]
+    ) -> Any:
+        options = self.prompt_options
+        if question.type == "bool" or question.choices:
+            pairs = (
+                list(question.choices)
+                if question.choices
+                else [("Yes", True), ("No", False)]
+            )
+            reasons = {v: self.refused(question, v, context) for _, v in pairs}
+            if question.choices or any(reasons.values()):
+                # A refused value is shown, greyed out, with its reason.
+                choices = [
+                    Choice(
+                        title=_choice_title(question, text, value, default),
+                        value=value,
+                        disabled=reasons[value] or None,
+                    )
+                    for text, value in pairs
+                ]
+                allowed = [v for _, v in pairs if not reasons[v]]
+                prompt = questionary.select(
+                    label,
+                    choices=choices,
+                    default=default if default in allowed else None,
+                    **options,
+                )
+            else:
+                prompt = questionary.confirm(label, default=bool(default), **options)
+            _eof_aborts(prompt)
+        else:
+            prompt = questionary.text(
+                label,
+                default="" if default is None else str(default),
+                validate=lambda text: self.problem(question, text, context) or True,
+                **options,
+            )
+        return self.questions.cast(question, _answer(prompt), "answer")
+
+    def problem(self, question: Question, value: Any, context: dict[str, Any]) -> str:
+        try:
+            typed = self.questions.cast(question, value, "answer")
+        except StackpickError as error:
+            return str(error).split(": ", 2)[-1]
+        message = self.questions.problem(question, typed, context)
+        if not message and self.check:
+            message = self.check(question.name, typed) or ""
+        return message
+
+    # -- the summary screen ----------------------------------------------------------
+    def review(self, answers: Mapping[str, Any], pick: str) -> str:
+        """Every answer and the pick; returns ACCEPT, ABORT or the key to change."""
+        self.say(summary_text(self.questions, answers, pick))
+        choice = _answer(
+            questionary.select(
+                "Create the project with these answers?",
+                choices=[
+                    Choice("Yes, create it", ACCEPT),
+                    Choice("Change an answer", CHANGE),
+                    Choice("Abort (nothing is written)", ABORT),
+                ],
+                **self.prompt_options,
+            ),
+            escape=True,
+        )
+        if choice != CHANGE:
+            return choice
+        asked = [q for q in self.questions.public() if q.name in answers]
+        return _answer(
+            questionary.select(
+                "Which answer?",
+                choices=[
+                    Choice(f"{q.help}: {_shown(answers[q.name])}", q.name)
+                    for q in asked
+                ],
+                **self.prompt_options,
+            ),
+            escape=True,
+        )
+
+    def changing(self, key: str, answers: Mapping[str, Any], followed: bool) -> None:
+        """Ask `key` again next time; keep every other answer."""
+        self.change = key
+        self.keep = {**answers, "_followed_rules": followed}
+        self.asked = 0
 
 
 def make_asker(
@@ -25,61 +220,41 @@ def make_asker(
     show: Callable[[Any], None],
     check: Check | None = None,
     **prompt_options: Any,
-) -> Callable[[Question, Any, dict[str, Any]], Any]:
-    """An `ask` callback for `Questionnaire.resolve` that prompts with questionary.
+) -> Interview:
+    """An Interview (the name callers used before the class existed)."""
+    return Interview(questions, show, check, **prompt_options)
 
-    Before the `framework` question it shows the recommendation with its reasons, so
-    accepting the default is accepting the rules' pick. `prompt_options` go to every
-    prompt (tests pass `input`/`output` here).
-    """
 
-    def problem(question: Question, value: Any, context: dict[str, Any]) -> str | None:
-        try:
-            typed = questions.cast(question, value, "answer")
-        except StackpickError as error:
-            return str(error).split(": ", 2)[-1]
-        message = questions.problem(question, typed, context)
-        if not message and check:
-            message = check(question.name, typed) or ""
-        return message or None
+def summary_text(
+    questions: Questionnaire, answers: Mapping[str, Any], pick: str
+) -> str:
+    """The summary screen: one line per answer given, then the pick."""
+    shown = [q for q in questions.public() if q.name in answers]
+    width = min(48, max(len(q.help) for q in shown))
+    lines = ["", "Summary"]
+    for q in shown:
+        help_text = q.help if len(q.help) <= width else q.help[: width - 1] + "…"
+        lines.append(f"  {help_text:<{width}}  {_shown(answers[q.name])}")
+    lines.append(f"  {'Framework picked':<{width}}  {pick}")
+    return "\n".join(lines)
 
-    def ask(question: Question, default: Any, context: dict[str, Any]) -> Any:
-        if question.name == "framework":
-            show(recommend(context))
-        label = question.help
-        if question.type == "bool":
-            prompt = questionary.confirm(label, default=bool(default), **prompt_options)
-        elif question.choices:
-            choices = [
-                Choice(
-                    title=_choice_title(question, text, value, default),
-                    value=value,
-                    # A preset's forbidden value is shown, greyed out, with its reason.
-                    disabled=(check(question.name, value) if check else None),
-                )
-                for text, value in question.choices
-            ]
-            prompt = questionary.select(
-                label, choices=choices, default=default, **prompt_options
-            )
-        else:
-            prompt = questionary.text(
-                label,
-                default="" if default is None else str(default),
-                validate=lambda text: problem(question, text, context) or True,
-                **prompt_options,
-            )
-        if question.type == "bool" or question.choices:
-            _eof_aborts(prompt)
-        try:
-            answer = prompt.unsafe_ask()
-        except (KeyboardInterrupt, EOFError):
-            raise Aborted() from None
-        if answer is None:
-            raise Aborted()
-        return questions.cast(question, answer, "answer")
 
-    return ask
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _answer(prompt: questionary.Question, escape: bool = False) -> Any:
+    if escape:
+        _eof_aborts(prompt)
+    try:
+        answer = prompt.unsafe_ask()
+    except (KeyboardInterrupt, EOFError):
+        raise Aborted() from None
+    if answer is None:
+        raise Aborted()
+    return answer
 
 
 def _eof_aborts(prompt: questionary.Question) -> None:

@@ -21,16 +21,17 @@ the same preset later and see when it changed.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from stackpick.errors import StackpickError
 from stackpick.files import parse_yaml_mapping, read_yaml_mapping
 from stackpick.questions import Questionnaire
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 PRESET_KEYS = ("name", "pin", "defaults", "forbid")
 
@@ -103,6 +104,8 @@ def fetch_preset(spec: str) -> tuple[bytes, str]:
 
 
 def digest_of(content: bytes) -> str:
+    import hashlib
+
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
@@ -129,6 +132,8 @@ def _build(
 ) -> Preset:
     for key in data:
         if key not in PRESET_KEYS:
+            import difflib
+
             close = difflib.get_close_matches(str(key), PRESET_KEYS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise StackpickError(f"{origin}: unknown key '{key}'{hint}")

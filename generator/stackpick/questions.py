@@ -8,41 +8,57 @@ Copier renders them (sandboxed, with the same filters).
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import sys
 import unicodedata
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-import yaml
-from jinja2.sandbox import SandboxedEnvironment
-
+from stackpick.cache import FileCache
 from stackpick.errors import StackpickError
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
 
 
-# libyaml's loader when PyYAML has it: copier.yml and the rules parse ~10x faster.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _parse_copier_yml(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """copier.yml as data, with copier's `!include` resolved; and the files read.
+
+    PyYAML is imported here only: a cached parse (stackpick.cache) never needs it.
+    """
+    import yaml
+
+    # libyaml's loader when PyYAML has it: copier.yml and the rules parse ~10x faster.
+    safe: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    read = [str(path), __file__]
+
+    class Loader(safe):  # type: ignore[valid-type,misc]
+        """A safe loader that understands copier's `!include` (beside copier.yml)."""
+
+    def include(loader: Loader, node: yaml.Node) -> list[Any]:
+        target = path.parent / str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        read.append(str(target))
+        # Copier wraps an included document in a list; mirror it so expressions agree.
+        return [yaml.load(target.read_text(encoding="utf-8"), Loader=safe)]
+
+    Loader.add_constructor("!include", include)
+    with path.open(encoding="utf-8") as stream:
+        loader = Loader(stream)
+        try:
+            config = loader.get_single_data()
+        finally:
+            loader.dispose()
+    return config, read
 
 
-class _CopierYamlLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """A safe loader that understands copier's `!include` (relative to copier.yml)."""
-
-
-def _include(loader: _CopierYamlLoader, node: yaml.Node) -> list[Any]:
-    base: Path = loader.base_dir  # type: ignore[attr-defined]
-    target = base / str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    # Copier wraps an included document in a list; mirror it so expressions agree.
-    return [yaml.load(target.read_text(encoding="utf-8"), Loader=_SafeLoader)]
-
-
-_CopierYamlLoader.add_constructor("!include", _include)
+_ABSENT = ("absent",)  # stands for a name the context does not have, in memo keys
 
 
 @dataclass(frozen=True)
@@ -70,16 +86,26 @@ class Question:
         return isinstance(self.when, str) and f"{self.name} is defined" in self.when
 
     @property
+    def follows_kind(self) -> bool:
+        """Its default is the kind's default (rules.yaml's `defaults`), not derived."""
+        return self.default == "{{ kind_defaults." + self.name + " }}"
+
+    @property
     def derived(self) -> bool:
         """Its default is computed from earlier answers (a slug, the recommendation)."""
-        return isinstance(self.default, str) and "{{" in self.default
+        return (
+            isinstance(self.default, str)
+            and "{{" in self.default
+            and not self.follows_kind
+        )
 
     def choice_values(self) -> list[Any]:
         return [value for _, value in self.choices]
 
 
-Ask = Callable[[Question, Any, dict[str, Any]], Any]
-Check = Callable[[str, Any], str | None]
+if TYPE_CHECKING:
+    Ask = Callable[[Question, Any, dict[str, Any]], Any]
+    Check = Callable[[str, Any], str | None]
 
 
 class Questionnaire:
@@ -87,13 +113,9 @@ class Questionnaire:
 
     def __init__(self, copier_yml: Path) -> None:
         self.path = copier_yml
-        with copier_yml.open(encoding="utf-8") as stream:
-            loader = _CopierYamlLoader(stream)
-            loader.base_dir = copier_yml.parent  # type: ignore[attr-defined]
-            try:
-                config = loader.get_single_data()
-            finally:
-                loader.dispose()
+        self._cache = FileCache("questions", copier_yml)
+        config = self._cache.load(lambda: _parse_copier_yml(copier_yml))
+        self._templates: dict[str, Any] = {}
         self.settings = {k: v for k, v in config.items() if k.startswith("_")}
         self.questions: dict[str, Question] = {
             name: _question(name, spec)
@@ -102,19 +124,50 @@ class Questionnaire:
         }
 
     @cached_property
-    def _jinja(self) -> SandboxedEnvironment:
+    def _jinja(self) -> Any:
+        from jinja2.sandbox import SandboxedEnvironment
+
         return SandboxedEnvironment(
             extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
         )
 
     # -- rendering ---------------------------------------------------------------
-    def render(self, expression: Any, context: Mapping[str, Any]) -> Any:
-        """Render a Jinja string against `context`; other values pass through."""
+    def render(
+        self, expression: Any, context: Mapping[str, Any], memo: bool = True
+    ) -> Any:
+        """Render a Jinja string against `context`; other values pass through.
+
+        Rendering is pure (sandboxed; `memo=False` for the one random default), so a
+        result is remembered on disk under the values of exactly the names the
+        expression reads: a later run with the same values needs no Jinja at all.
+        """
         if not isinstance(expression, str):
             return expression
-        return self._jinja.from_string(expression).render(
-            {"_external_data": {"current": {}}, **self._data, **context}
-        )
+        if "{" not in expression:  # plain text renders to itself
+            return expression
+        full = {"_external_data": {"current": {}}, **self._data, **context}
+        names = self._cache.results.get(("names", expression)) if memo else None
+        if names is not None:
+            key = ("out", expression, _values_key(full, names))
+            hit = self._cache.results.get(key)
+            if hit is not None:
+                return hit
+        template = self._templates.get(expression)
+        if template is None:
+            template = self._templates[expression] = self._jinja.from_string(expression)
+        out = template.render(full)
+        if memo:
+            if names is None:
+                from jinja2 import meta
+
+                names = tuple(
+                    sorted(
+                        meta.find_undeclared_variables(self._jinja.parse(expression))
+                    )
+                )
+                self._cache.remember(("names", expression), names)
+            self._cache.remember(("out", expression, _values_key(full, names)), out)
+        return out
 
     @cached_property
     def _data(self) -> dict[str, Any]:
@@ -151,6 +204,8 @@ class Questionnaire:
                     f"{origin}: unknown key '{key}': the template computes it, "
                     "it is not an answer you can give"
                 )
+            import difflib
+
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise StackpickError(f"{origin}: unknown key '{key}'{hint}")
@@ -178,12 +233,16 @@ class Questionnaire:
                     f"{where} must be a whole number, not {raw!r}"
                 ) from None
         elif kind in {"yaml", "json"}:
+            import yaml
+
             value = yaml.safe_load(raw) if isinstance(raw, str) else raw
         else:
             if isinstance(raw, bool) or not isinstance(raw, str | int | float):
                 raise StackpickError(f"{where} must be text, not {raw!r}")
             value = str(raw)
         if question.choices and value not in question.choice_values():
+            import difflib
+
             allowed = ", ".join(str(v) for v in question.choice_values())
             close = difflib.get_close_matches(
                 str(value), map(str, question.choice_values()), 1
@@ -247,13 +306,20 @@ class Questionnaire:
                 continue
             if question.hidden or question.secret:
                 raw = fixed.get(name, defaults.get(name, question.default))
-                context[name] = self.render(raw, context) if name not in fixed else raw
+                if name in fixed:
+                    context[name] = raw
+                elif question.secret:  # never guessed here: render passes its own
+                    context[name] = ""
+                else:
+                    context[name] = self.render(raw, context)
                 continue
             origin = origins.get(name) or (
                 "answers"
                 if name in fixed
                 else f"derived from your answers (set {name} yourself)"
                 if question.derived
+                else f"the default for kind={context.get('kind')}"
+                if question.follows_kind
                 else "default"
             )
             if name in defaults:
@@ -275,6 +341,7 @@ class Questionnaire:
                 if veto:
                     raise StackpickError(veto)
             context[name] = value
+        self._cache.save()
         return context
 
     def missing(
@@ -297,6 +364,22 @@ class Questionnaire:
 
         self.resolve(fixed, defaults, ask=note, computed=computed)
         return absent
+
+
+def _values_key(context: Mapping[str, Any], names: tuple[str, ...]) -> str:
+    """The values `names` have in `context`, as a text key (repr is deterministic).
+
+    A long value (the rules document) stands in by its length and two checksums, so
+    keys stay small.
+    """
+    parts = []
+    for name in names:
+        text = repr(context.get(name, _ABSENT))
+        if len(text) > 256:
+            data = text.encode()
+            text = f"#{len(data)}:{zlib.crc32(data):08x}:{zlib.adler32(data):08x}"
+        parts.append(text)
+    return "|".join(parts)
 
 
 def _question(name: str, spec: Any) -> Question:

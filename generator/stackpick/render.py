@@ -27,6 +27,7 @@ from stackpick import __version__
 from stackpick.errors import StackpickError
 from stackpick.firstcommit import first_commit
 from stackpick.guard import checkpoint, exclusive_lock, raise_if_terminated
+from stackpick.locate import bundled_template
 from stackpick.place import entries, move_into_place
 from stackpick.staging import lock_file, staging_folder, sweep_stale
 
@@ -35,17 +36,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # installed wheel (whose template copy is not a git repository).
 CANONICAL_TEMPLATE_URL = "https://github.com/stackpick/stackpick.git"
 UPDATE_SOURCE_ENV = "STACKPICK_TEMPLATE_URL"
-
-
-def bundled_template() -> Path:
-    """The template that ships with stackpick: in the wheel, or this checkout's root."""
-    packaged = PACKAGE_DIR / "_template"
-    if (packaged / "copier.yml").is_file():
-        return packaged
-    checkout = PACKAGE_DIR.parent.parent
-    if (checkout / "copier.yml").is_file():
-        return checkout
-    raise StackpickError("stackpick's template is missing from this installation")
 
 
 def is_git_checkout(path: Path) -> bool:

@@ -1,17 +1,29 @@
-"""A Recommendation (and the rule table) as text for people, or as JSON for tools."""
+"""A Recommendation (and the rule table) as text for people, or as JSON for tools.
+
+rich is imported only by the functions that draw with it: `--json` output and the
+plain-text rule list stay quick to start.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import IO, Any
-
-from rich.console import Console
-from rich.table import Table
+import textwrap
 
 from stackpick.engine import Recommendation
-from stackpick.rules import RuleSet
+
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import IO, Any
+
+    from rich.console import Console
+
+    from stackpick.rules import Condition, RuleSet
+
 
 NAMES = {"flask": "Flask", "django": "Django"}
+# One colour per framework, used wherever a reason or a pick is shown.
+COLOURS = {"flask": "cyan", "django": "green"}
+WIDTH = 80
 
 
 def as_json(recommendation: Recommendation) -> str:
@@ -19,16 +31,25 @@ def as_json(recommendation: Recommendation) -> str:
 
 
 def _console(stream: IO[str] | None) -> Console:
+    from rich.console import Console
+
     return Console(file=stream, highlight=False, soft_wrap=False)
+
+
+def named(framework: str) -> str:
+    """The framework's name in its colour (rich markup)."""
+    return f"[{COLOURS[framework]}]{NAMES[framework]}[/]"
 
 
 def show_recommendation(rec: Recommendation, stream: IO[str] | None = None) -> None:
     """The verdict, every reason with its points and sources, and how close it was."""
+    from rich.table import Table
+
     console = _console(stream)
     pick, other = rec.framework, "django" if rec.framework == "flask" else "flask"
     scores = rec.scores
     console.print(
-        f"[bold]Recommendation: {NAMES[pick]}[/bold]  "
+        f"[bold]Recommendation: {named(pick)}[/bold]  "
         f"(Flask {scores['flask']} - Django {scores['django']}, "
         f"margin {rec.margin}, confidence {rec.confidence})"
     )
@@ -36,6 +57,13 @@ def show_recommendation(rec: Recommendation, stream: IO[str] | None = None) -> N
         console.print(
             f"The rules pick {NAMES[rec.rules_framework]}; "
             f"{NAMES[pick]} was chosen by {rec.overridden_by}."
+        )
+    if rec.familiarity:
+        sources = ", ".join(rec.familiarity["sources"])
+        console.print(f"{rec.familiarity['text']} ({sources})")
+    if rec.ruled_out:
+        console.print(
+            f"{NAMES[rec.ruled_out['framework']]} is ruled out: {rec.ruled_out['why']}"
         )
     table = Table(show_edge=False, pad_edge=False, expand=False)
     table.add_column("Points", justify="right")
@@ -48,6 +76,7 @@ def show_recommendation(rec: Recommendation, stream: IO[str] | None = None) -> N
             NAMES[reason.framework],
             reason.why,
             ", ".join(reason.sources),
+            style=COLOURS[reason.framework],
         )
     if rec.reasons:
         console.print(table)
@@ -74,11 +103,42 @@ def show_recommendation(rec: Recommendation, stream: IO[str] | None = None) -> N
         console.print("Sources: " + "; ".join(f"{s} {rec.sources[s]}" for s in cited))
 
 
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def in_words(condition: Condition) -> str:
+    """A rule's condition as a sentence: 'kind is microservice or size is large'."""
+    alternatives = []
+    for clause in condition:
+        parts = []
+        for key, expected in clause.items():
+            if isinstance(expected, dict):
+                bounds = []
+                if "min" in expected:
+                    bounds.append(f"at least {expected['min']}")
+                if "max" in expected:
+                    bounds.append(f"at most {expected['max']}")
+                parts.append(f"{key} is {' and '.join(bounds)}")
+            else:
+                parts.append(f"{key} is {' or '.join(_value(v) for v in expected)}")
+        alternatives.append(" and ".join(parts) or "always")
+    return "; or ".join(alternatives)
+
+
 def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
+    """The JSON of `stackpick rules --json` (keys are stable; new ones are added)."""
+    familiarity = ruleset.familiarity
     return {
         "weights": ruleset.weights,
         "close_call_margin": ruleset.close_call_margin,
         "sources": ruleset.sources,
+        "source_details": {
+            key: {**source.to_dict(), "citation": source.citation()}
+            for key, source in ruleset.source_details.items()
+        },
         "rules": [
             {
                 "id": r.id,
@@ -88,24 +148,99 @@ def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
                 "sources": list(r.sources),
                 "why": r.why,
                 "when": list(r.when),
+                "condition": in_words(r.when),
             }
             for r in ruleset.rules
         ],
+        "familiarity": {
+            "rules": list(familiarity.rules),
+            "min_strong": familiarity.min_strong,
+            "min_lead": familiarity.min_lead,
+            "sources": list(familiarity.sources),
+        }
+        if familiarity
+        else None,
+        "compatibility": [
+            {
+                "id": c.id,
+                "refuse": list(c.refuse),
+                "condition": in_words(c.refuse),
+                "why": c.why,
+                "sources": list(c.sources),
+            }
+            for c in ruleset.compatibility
+        ],
+        "defaults": {
+            "base": ruleset.base_defaults,
+            "kinds": {
+                kind: {"answers": k.differs, "why": k.why, "sources": list(k.sources)}
+                for kind, k in ruleset.kind_defaults.items()
+            },
+        },
     }
 
 
-def show_rules(ruleset: RuleSet, stream: IO[str] | None = None) -> None:
-    console = _console(stream)
-    table = Table(title=f"{len(ruleset.rules)} rules", show_edge=False)
-    table.add_column("Rule")
-    table.add_column("For")
-    table.add_column("Points", justify="right")
-    table.add_column("Why")
-    table.add_column("Sources")
+def rules_text(ruleset: RuleSet) -> str:
+    """Every rule with its condition in words, wrapped to 80 columns (ids never cut)."""
+
+    def block(head: str, fields: list[tuple[str, str]]) -> list[str]:
+        lines = [head]
+        for label, text in fields:
+            lines += textwrap.wrap(
+                text,
+                WIDTH,
+                initial_indent=f"  {label:<6}",
+                subsequent_indent=" " * 8,
+                break_on_hyphens=False,
+            )
+        return lines
+
+    out = [f"{len(ruleset.rules)} rules (points: strong > moderate > weak)", ""]
     for r in ruleset.rules:
-        table.add_row(
-            r.id, NAMES[r.favours], str(r.points), r.why, ", ".join(r.sources)
+        head = f"{r.id}  {NAMES[r.favours]} +{r.points} ({r.strength})"
+        out += [""] * (r is not ruleset.rules[0]) + block(
+            head,
+            [
+                ("when", in_words(r.when)),
+                ("why", r.why),
+                ("cites", ", ".join(r.sources)),
+            ],
         )
-    console.print(table)
-    for key, title in ruleset.sources.items():
-        console.print(f"{key}: {title}")
+    if ruleset.familiarity:
+        f = ruleset.familiarity
+        out += [
+            "",
+            *block(
+                "Do not switch (familiarity)",
+                [
+                    (
+                        "rule",
+                        f"when {' or '.join(f.rules)} fires, the other framework "
+                        f"wins only with at least {f.min_strong} strong reasons and "
+                        f"a lead of at least {f.min_lead} points",
+                    ),
+                    ("cites", ", ".join(f.sources)),
+                ],
+            ),
+        ]
+    if ruleset.compatibility:
+        out += ["", "Refused combinations"]
+        for c in ruleset.compatibility:
+            out += block(
+                c.id,
+                [
+                    ("when", in_words(c.refuse)),
+                    ("why", c.why),
+                    ("cites", ", ".join(c.sources)),
+                ],
+            )
+    out += ["", "Sources"]
+    for key, source in ruleset.source_details.items():
+        out += textwrap.wrap(
+            f"{key}: {source.citation()}", WIDTH, subsequent_indent=" " * 4
+        )
+    return "\n".join(out)
+
+
+def show_rules(ruleset: RuleSet, stream: IO[str] | None = None) -> None:
+    print(rules_text(ruleset), file=stream)

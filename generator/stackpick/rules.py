@@ -6,19 +6,20 @@ recommendation; this module gives the engine a typed, validated view of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
-from typing import Any
+from pathlib import Path
 
-import yaml
+TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
+if TYPE_CHECKING:
+    from typing import Any
+
+    # A condition: any of these alternatives; each maps an answer key to allowed
+    # values (a list) or numeric bounds ({min: N} / {max: N}).
+    Clause = dict[str, Any]
+    Condition = tuple[Clause, ...]
 
 FRAMEWORKS = ("flask", "django")
-
-# A condition: any of these alternatives; each maps an answer key to allowed values
-# (a list) or numeric bounds ({min: N} / {max: N}).
-Clause = dict[str, Any]
-Condition = tuple[Clause, ...]
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,112 @@ class Extension:
 
 
 @dataclass(frozen=True)
+class Source:
+    """An article the rules cite: title, publisher or author (if named), year."""
+
+    key: str
+    title: str
+    publisher: str | None
+    year: int | None
+
+    def citation(self) -> str:
+        """'Lycore, "Title" (2026)'; 'n.d.' when the article gives no year."""
+        by = f"{self.publisher}, " if self.publisher else ""
+        return f'{by}"{self.title}" ({self.year or "n.d."})'
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "publisher": self.publisher, "year": self.year}
+
+
+@dataclass(frozen=True)
+class Familiarity:
+    """S4's "do not switch": the bars the other framework must clear."""
+
+    rules: tuple[str, ...]
+    min_strong: int
+    min_lead: int
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """A combination the templates cannot honour, refused with `why`."""
+
+    id: str
+    refuse: Condition
+    why: str
+    sources: tuple[str, ...]
+    steers: bool = False  # the rules pick the other framework rather than refuse
+
+
+@dataclass(frozen=True)
+class KindDefaults:
+    """The defaults for one kind of project, with the articles that justify them."""
+
+    kind: str
+    answers: dict[str, Any]  # the full set: base with this kind's differences
+    differs: dict[str, Any]  # only where this kind differs from the base
+    why: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RuleSet:
     weights: dict[str, int]
     close_call_margin: int
     confidence: tuple[tuple[str, int], ...]  # (label, min_margin), highest first
     tie_break: str
-    sources: dict[str, str]
+    sources: dict[str, str]  # key -> citation
     rules: tuple[Rule, ...]
     notes: tuple[Note, ...]
     extensions: dict[str, tuple[Extension, ...]]
+    source_details: dict[str, Source] = field(default_factory=dict)
+    familiarity: Familiarity | None = None
+    compatibility: tuple[Compatibility, ...] = ()
+    base_defaults: dict[str, Any] = field(default_factory=dict)
+    kind_defaults: dict[str, KindDefaults] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def defaults_for(self, kind: str) -> dict[str, Any]:
+        """Every factor's default for `kind` (the base profile for an unknown kind)."""
+        known = self.kind_defaults.get(kind)
+        return dict(known.answers) if known else dict(self.base_defaults)
+
+    def refusal(
+        self, answers: dict[str, Any], about: str | None = None, steering: bool = False
+    ) -> Compatibility | None:
+        """The first compatibility rule that refuses `answers` (None when they fit).
+
+        A clause counts only when every key it names is answered, so this works on
+        the answers so far; `about` keeps only clauses that name that key, and
+        `steering` only the rules that steer the recommendation.
+        """
+        for rule in self.compatibility:
+            if steering and not rule.steers:
+                continue
+            for clause in rule.refuse:
+                if about is not None and about not in clause:
+                    continue
+                if set(clause) <= set(answers) and _clause_holds(clause, answers):
+                    return rule
+        return None
+
+    def refusal_line(self, answers: dict[str, Any], about: str | None = None) -> str:
+        """One line naming the refused answers and why ('' when they fit)."""
+        rule = self.refusal(answers, about)
+        if rule is None:
+            return ""
+        clause = next(
+            c
+            for c in rule.refuse
+            if set(c) <= set(answers) and _clause_holds(c, answers)
+        )
+        named = " with ".join(f"{k}={_show(answers[k])}" for k in clause)
+        return f"{named}: {rule.why}"
+
+
+def _show(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def holds(condition: Condition, answers: dict[str, Any]) -> bool:
@@ -83,6 +181,8 @@ def raw_rules_text() -> str:
     In a checkout it sits beside this module. In the wheel it travels once, inside
     the bundled template at the path copier.yml's `!include` names.
     """
+    from importlib.resources import files
+
     package = files("stackpick")
     for candidate in (
         package.joinpath("rules.yaml"),
@@ -93,11 +193,43 @@ def raw_rules_text() -> str:
     raise FileNotFoundError("stackpick's rules.yaml is missing from this installation")
 
 
+def _rules_file() -> Path | None:
+    """rules.yaml on disk (a checkout, or the wheel's template copy), if any."""
+    package = Path(__file__).resolve().parent
+    for candidate in (
+        package / "rules.yaml",
+        package / "_template" / "generator" / "stackpick" / "rules.yaml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _parse_yaml(text: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+    return yaml.load(text, Loader=loader)
+
+
 @cache
 def load_rules() -> RuleSet:
-    """Parse and validate rules.yaml (cached: it is read-only data)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-    return parse_rules(yaml.load(raw_rules_text(), Loader=loader))
+    """Parse and validate rules.yaml (cached: it is read-only data).
+
+    The parsed document is also kept on disk (stackpick.cache) while the file is
+    unchanged, so most runs never import PyYAML.
+    """
+    path = _rules_file()
+    if path is None:
+        return parse_rules(_parse_yaml(raw_rules_text()))
+    from stackpick.cache import FileCache
+
+    disk = FileCache("rules", path)
+    data = disk.load(
+        lambda: (_parse_yaml(path.read_text(encoding="utf-8")), [str(path)])
+    )
+    disk.save()
+    return parse_rules(data)
 
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
@@ -105,7 +237,8 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
     weights = {str(k): int(v) for k, v in data["weights"].items()}
     if not weights["strong"] > weights["moderate"] > weights["weak"] > 0:
         raise ValueError("rules.yaml: weights must keep strong > moderate > weak > 0")
-    sources = {str(k): str(v) for k, v in data["sources"].items()}
+    details = {str(k): _source(str(k), v) for k, v in data["sources"].items()}
+    sources = {k: s.citation() for k, s in details.items()}
 
     def condition(entry: dict[str, Any], where: str) -> Condition:
         when = entry.get("when")
@@ -157,6 +290,29 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
         (c["label"], int(c["min_margin"]))
         for c in sorted(data["confidence"], key=lambda c: -int(c["min_margin"]))
     )
+    familiarity = None
+    if "familiarity" in data:
+        fam = data["familiarity"]
+        unknown = [r for r in fam["rules"] if r not in seen]
+        if unknown:
+            raise ValueError(f"rules.yaml: familiarity names unknown rules {unknown}")
+        familiarity = Familiarity(
+            rules=tuple(fam["rules"]),
+            min_strong=int(fam["min_strong"]),
+            min_lead=int(fam["min_lead"]),
+            sources=cited(fam, "familiarity"),
+        )
+    compatibility = tuple(
+        Compatibility(
+            id=c["id"],
+            refuse=condition({"when": c["refuse"]}, c["id"]),
+            why=c["why"],
+            sources=cited(c, c["id"]),
+            steers=bool(c.get("steers", False)),
+        )
+        for c in data.get("compatibility", ())
+    )
+    base, kinds = _defaults(data.get("defaults") or {"base": {}, "kinds": {}}, cited)
     return RuleSet(
         weights=weights,
         close_call_margin=int(data["close_call_margin"]),
@@ -166,7 +322,42 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
         rules=tuple(rules),
         notes=notes,
         extensions=extensions,
+        source_details=details,
+        familiarity=familiarity,
+        compatibility=compatibility,
+        base_defaults=base,
+        kind_defaults=kinds,
+        raw=data,
     )
+
+
+def _source(key: str, entry: Any) -> Source:
+    if isinstance(entry, str):  # a bare title
+        return Source(key, entry, None, None)
+    year = entry.get("year")
+    return Source(
+        key, str(entry["title"]), entry.get("publisher"), int(year) if year else None
+    )
+
+
+def _defaults(
+    data: dict[str, Any], cited: Any
+) -> tuple[dict[str, Any], dict[str, KindDefaults]]:
+    base = dict(data.get("base") or {})
+    kinds: dict[str, KindDefaults] = {}
+    for kind, entry in (data.get("kinds") or {}).items():
+        differs = dict(entry.get("answers") or {})
+        unknown = set(differs) - set(base)
+        if unknown:
+            raise ValueError(f"rules.yaml: defaults: {kind}: no base for {unknown}")
+        kinds[kind] = KindDefaults(
+            kind=kind,
+            answers={**base, **differs},
+            differs=differs,
+            why=str(entry["why"]),
+            sources=cited(entry, f"defaults: {kind}"),
+        )
+    return base, kinds
 
 
 def condition_keys(ruleset: RuleSet) -> set[str]:
@@ -174,5 +365,8 @@ def condition_keys(ruleset: RuleSet) -> set[str]:
     keys: set[str] = set()
     for item in (*ruleset.rules, *ruleset.notes, *sum(ruleset.extensions.values(), ())):
         for clause in item.when:
+            keys.update(clause)
+    for rule in ruleset.compatibility:
+        for clause in rule.refuse:
             keys.update(clause)
     return keys

@@ -40,9 +40,17 @@ __all__ = ["UpdateReport", "update_project"]
 
 
 def update_project(
-    project: Path, *, vcs_ref: str | None = None, data: Sequence[str] = ()
+    project: Path,
+    *,
+    vcs_ref: str | None = None,
+    data: Sequence[str] = (),
+    recorded: Sequence[str] = (),
 ) -> UpdateReport:
-    """Update `project` to a newer template, losing none of the user's work."""
+    """Update `project` to a newer template, losing none of the user's work.
+
+    `data` are the user's answers (unknown or computed keys are refused); `recorded`
+    are answers stackpick itself writes (a team preset's hash), never checked as keys.
+    """
     project = project.expanduser().resolve()
     if not (project / ANSWERS_FILE).is_file():
         raise StackpickError(
@@ -50,6 +58,7 @@ def update_project(
         )
     changes = parse_data(data)
     _check_keys(changes)
+    changes.update(parse_data(recorded))
     _current_answers(project, changes)  # refuse early; read again under the lock
     if git(project, "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise StackpickError(f"{project} is not a git repository: commit it first")

@@ -34,7 +34,7 @@ def test_admin_login_page(client: Client) -> None:
 def test_admin_is_closed_to_visitors(client: Client) -> None:
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("admin:login"))
+    assert response["Location"].startswith(reverse("admin:login"))
 
 
 def test_admin_is_closed_to_users_without_staff_rights(

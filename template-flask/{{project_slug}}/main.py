@@ -11,3 +11,9 @@ bp = Blueprint("main", __name__)
 def index() -> str:
     """The home page."""
     return render_template("main/index.html")
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[str, int, dict[str, str]]:
+    """For load balancers and the container's HEALTHCHECK: the app is serving."""
+    return "ok", 200, {"Content-Type": "text/plain"}

@@ -1,0 +1,24 @@
+"""Where stackpick's own template is: in the wheel, or this checkout's root.
+
+Kept apart from render.py (which loads Copier's helpers, PyYAML and subprocess) so
+that commands that only read the questions start fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackpick.errors import StackpickError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_template() -> Path:
+    """The template that ships with stackpick: in the wheel, or this checkout's root."""
+    packaged = PACKAGE_DIR / "_template"
+    if (packaged / "copier.yml").is_file():
+        return packaged
+    checkout = PACKAGE_DIR.parent.parent
+    if (checkout / "copier.yml").is_file():
+        return checkout
+    raise StackpickError("stackpick's template is missing from this installation")

@@ -1,0 +1,520 @@
+"""The toolchain every generated project ships, run the way its users and its CI run it.
+
+A representative set of combinations, one that includes every value of every answer
+that changes files, is installed with `uv sync` (one shared uv cache) and checked with
+the project's own commands: `uv run pytest --cov` (the coverage minimum of its
+pyproject.toml), `uv run mypy .` and `pre-commit run --all-files` (one shared
+pre-commit cache). Every combination is rendered for the static checks: compose.yaml
+(services, healthchecks, `depends_on` conditions), the Dockerfile (uv's multi-stage
+build from uv.lock, non-root, HEALTHCHECK), dependabot, and mypy with stackpick's own
+environment. No Docker daemon exists here, so the services' healthcheck commands are
+run against the same Debian packages (PostgreSQL, Redis) started by the fixtures, and
+the image's HEALTHCHECK command against the project served by gunicorn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stackpick.lock import uv_lock, wants_lock
+from support import (
+    BIN,
+    assert_hand_written,
+    assert_ruff_clean,
+    gunicorn,
+    rendered_files,
+    run,
+)
+
+SLUG = "my_site"
+FLASK = {"needs_auth": False, "needs_api": False, "needs_admin": False}
+DJANGO = {"needs_api": False, "needs_admin": False}
+# Every value of every file-changing answer appears at least once per framework.
+REPRESENTATIVE: list[dict[str, Any]] = [
+    {
+        "framework": "flask",
+        "needs_auth": True,
+        "needs_api": True,
+        "needs_admin": True,
+        "data": "relational",
+        "database": "postgresql",
+        "background_jobs": "celery",
+    },
+    {**FLASK, "framework": "flask", "needs_api": True, "data": "document"},
+    {**FLASK, "framework": "flask", "data": "none"},
+    {
+        **FLASK,
+        "framework": "flask",
+        "needs_admin": True,
+        "data": "none",
+        "database": "sqlite",
+        "background_jobs": "celery",
+    },
+    {
+        "framework": "django",
+        "needs_api": True,
+        "needs_admin": True,
+        "database": "postgresql",
+        "background_jobs": "celery",
+    },
+    {**DJANGO, "framework": "django", "database": "sqlite"},
+]
+
+
+def uses_sql(combo: Mapping[str, Any]) -> bool:
+    """Whether the project has a SQL database (Django always does)."""
+    if combo["framework"] == "django":
+        return True
+    accounts = combo["needs_auth"] or combo["needs_admin"]
+    return combo["data"] == "relational" or (combo["data"] == "none" and accounts)
+
+
+def uses_postgres(combo: Mapping[str, Any]) -> bool:
+    return uses_sql(combo) and combo.get("database") == "postgresql"
+
+
+def combo_id(combo: Mapping[str, Any]) -> str:
+    parts = [combo["framework"]]
+    parts += [
+        k.removeprefix("needs_")
+        for k in ("needs_auth", "needs_api", "needs_admin")
+        if combo.get(k)
+    ]
+    parts.append(combo.get("data", ""))
+    parts.append(combo.get("database", "") if uses_sql(combo) else "")
+    parts.append(combo.get("background_jobs", ""))
+    return "-".join(p for p in parts if p)
+
+
+def all_combinations() -> list[dict[str, Any]]:
+    """Every file-changing combination; background jobs alternate along the list."""
+    from test_generated_django import COMBINATIONS as DJANGO_COMBOS
+    from test_generated_flask import COMBINATIONS as FLASK_COMBOS
+
+    combos = [{**c, "framework": "flask"} for c in FLASK_COMBOS]
+    combos += [{**c, "framework": "django"} for c in DJANGO_COMBOS]
+    return [
+        {**c, "background_jobs": "celery" if i % 2 else "none"}
+        for i, c in enumerate(combos)
+    ]
+
+
+def render(copie: Any, combo: Mapping[str, Any]) -> Path:
+    result = copie.copy(extra_answers={"project_name": "My Site", **combo})
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    return result.project_dir
+
+
+@pytest.fixture(scope="session")
+def tool_caches() -> dict[str, str]:
+    """The tools' environment: uv's and pre-commit's caches are shared by every project.
+
+    By default those are the user's own caches (both are safe for parallel use, so the
+    xdist workers share them); STACKPICK_TOOL_CACHE names another folder, e.g. one CI
+    keeps between runs.
+    """
+    env = {
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_PYTHON": sys.executable,
+        "UV_NO_PROGRESS": "1",
+    }
+    base = os.environ.get("STACKPICK_TOOL_CACHE")
+    if base:
+        env["UV_CACHE_DIR"] = str(Path(base) / "uv")
+        env["PRE_COMMIT_HOME"] = str(Path(base) / "pre-commit")
+    return env
+
+
+# ---- static: every combination --------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache per framework and test process: the libraries and stubs are
+    analysed once, each project's own modules every time (their hashes differ)."""
+    return tmp_path_factory.mktemp("mypy")
+
+
+def expected_services(combo: Mapping[str, Any]) -> set[str]:
+    services = {"web"}
+    if uses_postgres(combo):
+        services.add("db")
+    if combo.get("data") == "document":
+        services.add("mongo")
+    if combo["background_jobs"] == "celery":
+        services |= {"redis", "worker", "beat"}
+    return services
+
+
+def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == expected_services(combo)
+    for name, service in services.items():
+        if name in {"web", "worker", "beat"}:
+            assert service["build"] == "."
+            # Every service the app needs is healthy before it starts.
+            needs = expected_services(combo) & {"db", "mongo", "redis"}
+            assert service.get("depends_on", {}) == {
+                need: {"condition": "service_healthy"} for need in needs
+            }
+            assert service["env_file"] == [{"path": ".env", "required": False}]
+        else:
+            test = service["healthcheck"]["test"]
+            assert test[0] == "CMD" and service["healthcheck"]["retries"] >= 3
+            # Hybrid mode: published on this machine only, where .env points.
+            assert all(p.startswith("127.0.0.1:") for p in service["ports"])
+    env_text = (project / ".env").read_text()
+    if "db" in services:
+        assert services["db"]["environment"]["POSTGRES_DB"] == SLUG
+        assert f"@localhost:5432/{SLUG}" in env_text
+    if "worker" in services:
+        app = "config" if combo["framework"] == "django" else "make_celery"
+        assert services["worker"]["command"][:3] == ["celery", "-A", app]
+        assert services["worker"]["healthcheck"] == {"disable": True}
+    return compose
+
+
+def dockerfile_instructions(project: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) per instruction, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", (project / "Dockerfile").read_text())
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def check_dockerfile(project: Path) -> list[str]:
+    """uv's multi-stage pattern; returns the HEALTHCHECK's exec form."""
+    steps = dockerfile_instructions(project)
+    froms = [args for op, args in steps if op == "FROM"]
+    assert len(froms) == 2 and froms[0].endswith(" AS builder")
+    assert froms[0].startswith("ghcr.io/astral-sh/uv:")
+    runs = [args for op, args in steps if op == "RUN"]
+    assert any(
+        "--mount=type=bind,source=uv.lock" in r
+        and "uv sync --locked --no-install-project --no-dev" in r
+        for r in runs
+    )
+    assert any(r.endswith("uv sync --locked --no-dev") for r in runs)
+    final = steps[[i for i, (op, _) in enumerate(steps) if op == "FROM"][1] :]
+    ops = dict(final)
+    assert "--from=builder" in ops["COPY"] and "--chown=app:app" in ops["COPY"]
+    assert ops["USER"] == "app"
+    assert "uv" not in ops["FROM"]
+    health = ops["HEALTHCHECK"]
+    assert "--interval=" in health
+    return json.loads(health.split("CMD", 1)[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combo", all_combinations(), ids=combo_id)
+def test_static_toolchain_files(
+    copie: Any, mypy_cache: Path, combo: dict[str, Any]
+) -> None:
+    project = render(copie, combo)
+    # The celery half of these combinations is rendered nowhere else.
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+    check_compose(project, combo)
+    check_dockerfile(project)
+    for ignored in (".venv", ".env"):
+        assert ignored in (project / ".dockerignore").read_text().split()
+    bots = yaml.safe_load((project / ".github/dependabot.yml").read_text())
+    assert {u["package-ecosystem"] for u in bots["updates"]} >= {
+        "uv",
+        "github-actions",
+        "docker",
+    }
+    ci = (project / ".github/workflows/ci.yml").read_text()
+    assert "if [ -f uv.lock ]; then uv sync --locked; else uv sync; fi" in ci
+    for step in ("mypy .", "pre-commit run --all-files", "pytest --cov"):
+        assert step in ci
+    # The same dev tools for uv (PEP 735 group) and pip (the extra).
+    meta = tomllib.loads((project / "pyproject.toml").read_text())
+    group = meta["dependency-groups"]["dev"]
+    assert group == meta["project"]["optional-dependencies"]["dev"]
+    assert any(t.startswith("mypy") for t in group) and any(
+        t.startswith("pytest-cov") for t in group
+    )
+    if combo["framework"] == "django":
+        assert any(t.startswith("django-stubs") for t in group)
+        assert (
+            any(t.startswith("djangorestframework-stubs") for t in group)
+            == combo["needs_api"]
+        )
+    assert (project / "uv.lock").exists() is False  # rendering stays offline
+    # mypy passes on every combination (stackpick's environment has the stubs).
+    run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--cache-dir",
+            str(mypy_cache / combo["framework"]),
+            ".",
+        ],
+        cwd=project,
+    )
+
+
+# ---- run for real: the representative set ---------------------------------------
+
+
+def coverage_total(output: str) -> float:
+    found = re.search(r"Total coverage: ([\d.]+)%", output)
+    assert found, output
+    return float(found[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combo", REPRESENTATIVE, ids=combo_id)
+def test_uv_mypy_precommit_coverage(
+    copie: Any,
+    request: pytest.FixtureRequest,
+    tool_caches: dict[str, str],
+    combo: dict[str, Any],
+) -> None:
+    project = render(copie, combo)
+    env = dict(tool_caches)
+    # uv must not reuse the environment this test runs in.
+    env["VIRTUAL_ENV"] = ""
+    if uses_postgres(combo):
+        server = request.getfixturevalue("postgres_server")
+        database = request.getfixturevalue("postgres_database")
+        if combo["framework"] == "django":
+            env["DATABASE_URL"] = database.replace("postgresql://", "postgres://")
+        else:
+            env["TEST_DATABASE_URL"] = database
+        assert server
+    uv = [str(BIN / "uv")]
+    run(["git", "init", "-q"], cwd=project)
+
+    synced = run([*uv, "sync"], cwd=project, env=env, timeout=900)
+    assert (project / "uv.lock").is_file(), synced.stderr
+    run([*uv, "sync", "--locked"], cwd=project, env=env)
+
+    tests = run(
+        [*uv, "run", "pytest", "-q", "-p", "no:cacheprovider", "--cov"],
+        cwd=project,
+        env=env,
+    )
+    covered = coverage_total(tests.stdout)
+    mypy = run([*uv, "run", "mypy", "."], cwd=project, env=env)
+    assert mypy.stdout.startswith("Success: no issues found")
+
+    run(["git", "add", "-A"], cwd=project)
+    hooks = run(
+        [*uv, "run", "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+        cwd=project,
+        env=env,
+        timeout=900,
+    )
+    passed = [line for line in hooks.stdout.splitlines() if line.endswith("Passed")]
+    assert len(passed) >= 5, hooks.stdout
+    print(
+        f"\n{combo_id(combo)}: coverage {covered:.1f}%, {mypy.stdout.strip()}, "
+        f"{len(passed)} pre-commit hooks passed"
+    )
+
+
+# ---- the services' and the image's healthchecks, against real servers -----------
+
+
+def compose_of(copie: Any, combo: Mapping[str, Any]) -> tuple[Path, dict[str, Any]]:
+    project = render(copie, combo)
+    return project, check_compose(project, combo)
+
+
+@pytest.mark.slow
+def test_compose_healthchecks_against_debian_servers(
+    copie: Any, postgres_server: str, redis_server: str
+) -> None:
+    _, compose = compose_of(copie, REPRESENTATIVE[0])
+    pg_port = postgres_server.rsplit(":", 1)[1]
+    redis_port = redis_server.rsplit(":", 1)[1]
+    pg = compose["services"]["db"]["healthcheck"]["test"][1:]
+    redis = compose["services"]["redis"]["healthcheck"]["test"][1:]
+    # The compose command, pointed at this machine's server instead of the container's.
+    ready = run([pg[0], "-h", "127.0.0.1", "-p", pg_port, *pg[1:]], cwd=Path.cwd())
+    assert "accepting connections" in ready.stdout
+    pong = run(
+        [redis[0], "-h", "127.0.0.1", "-p", redis_port, *redis[1:]], cwd=Path.cwd()
+    )
+    assert pong.stdout.strip() == "PONG"
+
+
+def healthcheck_command(cmd: list[str], port: int) -> list[str]:
+    """The image's HEALTHCHECK with this test server's port instead of 8000."""
+    return [part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in cmd]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_image_healthcheck_against_gunicorn(copie: Any, framework: str) -> None:
+    combo = REPRESENTATIVE[2] if framework == "flask" else REPRESENTATIVE[5]
+    project = render(copie, combo)
+    cmd = check_dockerfile(project)
+    if framework == "flask":
+        env = {"FLASK_CONFIG": "production", "SECRET_KEY": "x" * 50}
+        app = "wsgi:app"
+    else:
+        env = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": "k" * 60,
+            "DJANGO_ALLOWED_HOSTS": "example.com",
+            "DATABASE_URL": f"sqlite:///{project / 'db.sqlite3'}",
+        }
+        app = "config.wsgi"
+    with gunicorn(app, cwd=project, env=env, probe="/healthz") as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        check = healthcheck_command(cmd, port)
+        assert check[0] == "python"
+        run([sys.executable, *check[1:]], cwd=project, env=env)
+        # And it fails when nothing answers (a check that cannot fail proves nothing).
+    failed = run([sys.executable, *check[1:]], cwd=project, env=env, check=False)
+    assert failed.returncode != 0
+
+
+# ---- stackpick new --lock -------------------------------------------------------
+
+
+def test_wants_lock_reads_the_flag_and_the_answer() -> None:
+    assert wants_lock(True, None)
+    assert wants_lock(False, True) and wants_lock(False, "yes")
+    assert not wants_lock(False, False) and not wants_lock(False, "false")
+    assert not wants_lock(False, None)
+
+
+def test_lock_without_uv_says_how_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    note = uv_lock(tmp_path)
+    assert note and "\n" not in note
+    assert "uv is not installed" in note and "`uv lock`" in note
+
+
+def test_lock_with_the_index_out_of_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0"\ndependencies = ["flask"]\n'
+    )
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
+    note = uv_lock(tmp_path)
+    assert note and "\n" not in note and "`uv lock`" in note
+    assert not (tmp_path / "uv.lock").exists()
+
+
+def _new(
+    dest: Path, *args: str, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return run(
+        [sys.executable, "-m", "stackpick", "new", str(dest), "--defaults", *args],
+        cwd=dest.parent,
+        env={
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "generator"),
+            **env,
+        },
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_new_lock_offline_creates_the_project_and_says_how(tmp_path: Path) -> None:
+    proc = _new(
+        tmp_path / "site",
+        "--lock",
+        env={"UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "empty")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stdout.splitlines() if "uv.lock not created" in line]
+    assert len(notes) == 1 and "`uv lock`" in notes[0]
+    assert (tmp_path / "site/pyproject.toml").is_file()
+    assert not (tmp_path / "site/uv.lock").exists()
+
+
+@pytest.mark.slow
+def test_new_lock_answer_writes_a_committed_lockfile(
+    tmp_path: Path, tool_caches: dict[str, str]
+) -> None:
+    proc = _new(
+        tmp_path / "site",
+        "--data",
+        "lock=true",
+        "--data",
+        "framework=flask",
+        env=tool_caches,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "uv.lock not created" not in proc.stdout
+    lock = tmp_path / "site" / "uv.lock"
+    assert lock.is_file() and 'name = "flask"' in lock.read_text()
+    tracked = run(["git", "ls-files", "uv.lock"], cwd=lock.parent).stdout.split()
+    assert tracked == ["uv.lock"]
+    # The lock matches the project: CI's `uv sync --locked` would accept it.
+    run(
+        [str(BIN / "uv"), "lock", "--check", "--offline"],
+        cwd=lock.parent,
+        env=tool_caches,
+    )
+
+
+@pytest.mark.slow
+def test_readme_leads_with_uv(copie: Any) -> None:
+    for combo in (REPRESENTATIVE[2], REPRESENTATIVE[5]):
+        readme = (render(copie, combo) / "README.md").read_text()
+        start = readme.split("## Start", 1)[1]
+        first = next(
+            line for line in start.splitlines() if line and not line.startswith("`")
+        )
+        assert first.startswith("uv sync"), first
+        assert 'pip install -e ".[dev]"' in readme
+        assert "uv run pytest" in readme
+
+
+CELERY_FILES = {
+    "flask": {
+        "make_celery.py",
+        f"{SLUG}/jobs.py",
+        f"{SLUG}/tasks.py",
+        "tests/test_jobs.py",
+    },
+    "django": {
+        "config/celery.py",
+        "accounts/jobs.py",
+        "accounts/tasks.py",
+        "tests/test_jobs.py",
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_background_jobs_adds_whole_files(copie: Any, framework: str) -> None:
+    base = REPRESENTATIVE[2] if framework == "flask" else REPRESENTATIVE[5]
+
+    def files(combo: Mapping[str, Any]) -> set[str]:
+        project = render(copie, combo)
+        return {p.relative_to(project).as_posix() for p in rendered_files(project)}
+
+    without = files({**base, "background_jobs": "none"})
+    with_celery = files({**base, "background_jobs": "celery"})
+    assert with_celery - without == CELERY_FILES[framework]
+    assert without <= with_celery
