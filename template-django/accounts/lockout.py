@@ -45,6 +45,7 @@ def lockout_response(
     under /api/, the styled page elsewhere. Never says whether the account exists."""
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     message = "Too many failed log-in attempts. Try again later."
+    locked: HttpResponse
     if request.path.startswith("/api/"):
         locked = JsonResponse({"detail": message}, status=429)
     else:

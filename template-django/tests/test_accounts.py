@@ -2,6 +2,7 @@
 change (django-allauth), and what an attacker would try against them."""
 
 import re
+from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -24,14 +25,18 @@ def test_passwords_are_stored_hashed(user: User, password: str) -> None:
 
 def link_in_last_mail() -> str:
     """The first site link in the newest mail sent (locmem backend in tests)."""
-    found = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body)
+    found = re.search(r"https?://[^/\s]+(/\S+)", str(mail.outbox[-1].body))
     assert found, mail.outbox[-1].body
     return found.group(1)
 
 
-def log_in(client: Client, email: str, password: str, **extra: str):
+def log_in(
+    client: Client, email: str, password: str, remote_addr: str = "127.0.0.1"
+) -> Any:
     return client.post(
-        reverse("account_login"), {"login": email, "password": password}, **extra
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=remote_addr,
     )
 
 
@@ -79,7 +84,7 @@ def test_sign_up_with_a_taken_address_answers_the_same(
     form = {"password1": password, "password2": password}
     taken = client.post(reverse("account_signup"), {"email": user.email, **form})
     new = Client().post(reverse("account_signup"), {"email": "new@example.com", **form})
-    assert (taken.status_code, taken.url) == (new.status_code, new.url)
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
     assert User.objects.filter(email=user.email).count() == 1
     assert {m.to[0] for m in mail.outbox} == {user.email, "new@example.com"}
 
@@ -149,7 +154,10 @@ def test_password_reset_answers_the_same_for_unknown_addresses(
     unknown = client.post(
         reverse("account_reset_password"), {"email": "nobody@example.com"}
     )
-    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
+    assert (known.status_code, known["Location"]) == (
+        unknown.status_code,
+        unknown["Location"],
+    )
 
 
 @pytest.mark.django_db
@@ -176,7 +184,7 @@ def test_ten_wrong_passwords_lock_the_account_from_every_address(
     assert response.status_code == 429
     # The right password, from another address, and by username in the admin.
     assert (
-        log_in(Client(), user.email, password, REMOTE_ADDR="10.1.2.3").status_code
+        log_in(Client(), user.email, password, remote_addr="10.1.2.3").status_code
         == 429
     )
     admin = Client().post(
@@ -192,11 +200,11 @@ def test_ten_failures_from_one_address_lock_that_address(
     client: Client, user: User, password: str
 ) -> None:
     for attempt in range(10):
-        log_in(client, f"guess{attempt}@example.com", "x", REMOTE_ADDR="10.0.0.7")
-    locked = log_in(Client(), user.email, password, REMOTE_ADDR="10.0.0.7")
+        log_in(client, f"guess{attempt}@example.com", "x", remote_addr="10.0.0.7")
+    locked = log_in(Client(), user.email, password, remote_addr="10.0.0.7")
     assert locked.status_code == 429
     assert (
-        log_in(Client(), user.email, password, REMOTE_ADDR="10.0.0.8").status_code
+        log_in(Client(), user.email, password, remote_addr="10.0.0.8").status_code
         == 302
     )
 
@@ -219,7 +227,7 @@ def test_next_must_be_a_path_on_this_site(
         {"login": user.email, "password": password, "next": target},
     )
     assert response.status_code == 302
-    assert response.url == reverse("home")
+    assert response["Location"] == reverse("home")
 
 
 def test_next_may_be_a_path_on_this_site(
@@ -229,7 +237,7 @@ def test_next_may_be_a_path_on_this_site(
         reverse("account_login"),
         {"login": user.email, "password": password, "next": "/items/"},
     )
-    assert response.url == "/items/"
+    assert response["Location"] == "/items/"
 
 
 ODD = ["nul\x00here", "lone \ud800 surrogate", "x" * 100_000, "cr\r\nlf"]
@@ -257,7 +265,7 @@ def test_odd_input_is_a_form_error_never_a_500(client: Client, value: str) -> No
 def test_the_account_page_needs_a_log_in(client: Client) -> None:
     response = client.get(reverse("account"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_account_page_shows_the_user(client: Client, user: User) -> None:

@@ -20,7 +20,7 @@ def item(user: User) -> Item:
 def test_visitors_are_sent_to_log_in(client: Client, name: str) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_create_edit_delete(client: Client, user: User) -> None:
