@@ -43,11 +43,12 @@ TEMPLATE_PARTS = (
 )
 
 # Jinja that should never survive rendering (HTML templates of the generated app are
-# themselves Jinja/Django templates, so those files are checked separately).
+# themselves Jinja/Django templates, so those files are checked separately; minified
+# CSS closes nested blocks with "}}").
 JINJA_LEFTOVER = re.compile(r"{{|}}|{%|%}|{#|#}")
 # GitHub Actions expressions (`${{ github.token }}`) look like Jinja but belong there.
 GITHUB_EXPRESSION = re.compile(r"\$\{\{[^{}]*\}\}")
-TEMPLATE_SUFFIXES = {".html", ".txt", ".xml"}
+TEMPLATE_SUFFIXES = {".html", ".txt", ".xml", ".css"}
 
 
 def run(
@@ -813,3 +814,140 @@ def flask_browser_page(prefix: str) -> Iterator[BrowserPage]:
             yield recorder
         finally:
             browser.close()
+
+
+# -- raw HTTP (bytes as given, redirects never followed): the Django probes --------
+
+
+@dataclasses.dataclass
+class RawReply:
+    """One HTTP answer: status, headers (lower-case names), body, seconds taken."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclasses.dataclass
+class RawHttpClient:
+    """A cookie-keeping HTTP/1.1 client that never follows redirects and can send
+    from any loopback address (127.0.0.2, ...), so a test can be many clients.
+
+    Bodies are sent as given (bytes), so a test can send what a browser never would:
+    invalid UTF-8, NUL, CR/LF.
+    """
+
+    base: str
+    source: str = "127.0.0.1"
+    cookies: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawReply:
+        import http.client
+        import urllib.parse
+
+        url = urllib.parse.urlsplit(self.base)
+        conn = http.client.HTTPConnection(
+            url.hostname, url.port, timeout=60, source_address=(self.source, 0)
+        )
+        sent = {"Host": f"{url.hostname}:{url.port}", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        seconds = time.perf_counter() - started
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookie_value = rest.split(";", 1)[0]
+                if cookie_value and "max-age=0" not in value.lower():
+                    self.cookies[key.strip()] = cookie_value
+                else:
+                    self.cookies.pop(key.strip(), None)
+        lowered = {name.lower(): value for name, value in response.getheaders()}
+        return RawReply(response.status, lowered, data, seconds)
+
+    def get(self, path: str, **headers: str) -> RawReply:
+        return self.request("GET", path, headers=headers)
+
+    def post_form(
+        self, path: str, fields: Mapping[str, str | bytes], csrf_from: str | None = None
+    ) -> RawReply:
+        """POST a urlencoded form; with `csrf_from`, first GET that page for the
+        CSRF cookie and token, as a browser would."""
+        import urllib.parse
+
+        form = dict(fields)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if csrf_from is not None:
+            page = self.get(csrf_from).text
+            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert match, f"no CSRF token on {csrf_from}"
+            form["csrfmiddlewaretoken"] = match.group(1)
+            headers["Referer"] = self.base + csrf_from
+        body = "&".join(
+            f"{urllib.parse.quote(k)}="
+            + urllib.parse.quote_from_bytes(
+                v if isinstance(v, bytes) else v.encode("utf-8", "surrogatepass")
+            )
+            for k, v in form.items()
+        )
+        return self.request("POST", path, body.encode("ascii"), headers)
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[tuple[Any, list[str]]]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser):
+    yield (page, problems), where problems collects every console error, uncaught
+    page error and failed or 4xx/5xx sub-resource, so a test can require none."""
+    path = require("chromium")["chromium"]
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on(
+                "console",
+                lambda msg: (
+                    problems.append(f"console {msg.type}: {msg.text}")
+                    if msg.type == "error"
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            # Requests the browser itself cancelled (ERR_ABORTED, as when the test
+            # moves on) are not failures of the site.
+            page.on(
+                "requestfailed",
+                lambda req: (
+                    problems.append(f"failed: {req.url} {req.failure}")
+                    if "ERR_ABORTED" not in (req.failure or "")
+                    else None
+                ),
+            )
+            yield page, problems
+        finally:
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot under tests/artifacts/screenshots/ (a CI artefact)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -36,23 +36,47 @@ from support import (
     worker_rss_kib,
 )
 
+# Roles ride along with the admin (they are assigned there), with and without the
+# API; tenants with two combinations without the admin, one with the API on SQLite
+# and one without it on PostgreSQL (neither is among the served ones).
+TENANTS = {(True, "sqlite"), (False, "postgresql")}
 COMBINATIONS = [
-    {"needs_api": api, "needs_admin": admin, "database": database}
+    {
+        "needs_api": api,
+        "needs_admin": admin,
+        "needs_roles": admin,
+        "multi_tenant": not admin and (api, database) in TENANTS,
+        "database": database,
+    }
     for api, admin, database in itertools.product(
         (True, False), (True, False), ("sqlite", "postgresql")
     )
 ]
 # The combinations also served by gunicorn: one per database, both with the API.
 SERVED = [
-    {"needs_api": True, "needs_admin": True, "database": "sqlite"},
-    {"needs_api": True, "needs_admin": False, "database": "postgresql"},
+    {
+        "needs_api": True,
+        "needs_admin": True,
+        "needs_roles": True,
+        "multi_tenant": False,
+        "database": "sqlite",
+    },
+    {
+        "needs_api": True,
+        "needs_admin": False,
+        "needs_roles": False,
+        "multi_tenant": False,
+        "database": "postgresql",
+    },
 ]
 
 
 def combo_id(combo: Mapping[str, Any]) -> str:
     api = "api" if combo["needs_api"] else "noapi"
     admin = "admin" if combo["needs_admin"] else "noadmin"
-    return f"{api}-{admin}-{combo['database']}"
+    roles = "-roles" if combo.get("needs_roles") else ""
+    tenants = "-tenants" if combo.get("multi_tenant") else ""
+    return f"{api}-{admin}{roles}{tenants}-{combo['database']}"
 
 
 def render(copie: Any, **answers: Any) -> Path:
@@ -104,6 +128,9 @@ def test_generated_project(
     )
     migrated = manage(project, "migrate", "--noinput", env=local)
     assert "Applying accounts.0001_initial... OK" in migrated
+    assert "Applying accounts.0002_cache_table... OK" in migrated
+    assert ("accounts.0003_roles" in migrated) == combo["needs_roles"]
+    assert "Applying axes." in migrated and "Applying account." in migrated
     assert "Applying items.0001_initial... OK" in migrated
     assert ("authtoken" in migrated) == combo["needs_api"]
 
@@ -187,7 +214,11 @@ def serve(project: Path, env: dict[str, str]) -> None:
 
         # Behind the TLS proxy, responses carry HSTS.
         _, headers, _ = request_url(base + "/", headers={"X-Forwarded-Proto": "https"})
-        assert headers["Strict-Transport-Security"].startswith("max-age=60")
+        # A year, with includeSubDomains and preload (only ever together).
+        assert headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        )
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
 
         assert request_url(base + "/admin/login/")[0] == 200
         assert request_url(base + "/accounts/login/")[0] == 200
@@ -210,7 +241,8 @@ def serve(project: Path, env: dict[str, str]) -> None:
         status, _, body = request_url(items, {"title": "Over HTTP"}, headers=auth)
         assert status == 201, body
         assert json.loads(body)["owner"] == "alice"
-        status, _, body = request_url(items)
+        assert request_url(items)[0] == 401, "items are private by default"
+        status, _, body = request_url(items, headers=auth)
         assert json.loads(body)["count"] == 1
 
 

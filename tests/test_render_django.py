@@ -25,6 +25,9 @@ from support import (
 
 # Files that exist only with an option; everything else is always there.
 API_FILES = {
+    "accounts/tokens.py",
+    "config/api_errors.py",
+    "config/api_schema.py",
     "config/api_urls.py",
     "items/serializers.py",
     "items/permissions.py",
@@ -36,6 +39,28 @@ ADMIN_FILES = {
     "config/apps.py",
     "templates/admin/index.html",
     "tests/test_admin_site.py",
+}
+ROLE_FILES = {
+    "accounts/management/__init__.py",
+    "accounts/management/commands/__init__.py",
+    "accounts/management/commands/set_role.py",
+    "accounts/migrations/0003_roles.py",
+    "accounts/roles.py",
+    "items/staff_pages.py",
+    "templates/items/all_items.html",
+    "tests/test_roles.py",
+}
+TENANT_FILES = {
+    "organisations/__init__.py",
+    "organisations/admin.py",
+    "organisations/apps.py",
+    "organisations/current.py",
+    "organisations/migrations/0001_initial.py",
+    "organisations/migrations/__init__.py",
+    "organisations/models.py",
+    "organisations/signup.py",
+    "items/migrations/0002_item_organisation.py",
+    "tests/test_tenants.py",
 }
 ALWAYS = {
     ".copier-answers.yml",
@@ -56,13 +81,19 @@ ALWAYS = {
     "accounts/__init__.py",
     "accounts/admin.py",
     "accounts/apps.py",
+    "accounts/forms.py",
     "accounts/migrations/0001_initial.py",
     "accounts/migrations/__init__.py",
     "accounts/models.py",
+    "accounts/adapter.py",
+    "accounts/lockout.py",
+    "accounts/migrations/0002_cache_table.py",
     "accounts/urls.py",
+    "accounts/views.py",
     "config/__init__.py",
     "config/asgi.py",
     "config/context_processors.py",
+    "config/errors.py",
     "config/observability.py",
     "config/settings/__init__.py",
     "config/settings/base.py",
@@ -74,16 +105,32 @@ ALWAYS = {
     "items/__init__.py",
     "items/admin.py",
     "items/apps.py",
+    "items/forms.py",
     "items/migrations/0001_initial.py",
     "items/migrations/__init__.py",
     "items/models.py",
+    "items/pages.py",
+    "items/urls.py",
+    "static/css/pico.min.css",
     "static/css/site.css",
+    "static/favicon.svg",
+    "templates/403.html",
+    "templates/404.html",
+    "templates/429.html",
+    "templates/500.html",
+    "templates/account/profile.html",
+    "templates/allauth/layouts/base.html",
     "templates/base.html",
+    "templates/form_fields.html",
     "templates/home.html",
-    "templates/registration/login.html",
+    "templates/items/item_confirm_delete.html",
+    "templates/items/item_form.html",
+    "templates/items/item_list.html",
     "tests/conftest.py",
     "tests/test_accounts.py",
     "tests/test_database.py",
+    "tests/test_error_pages.py",
+    "tests/test_item_pages.py",
     "tests/test_items.py",
     "tests/test_observability.py",
     "tests/test_pages.py",
@@ -144,6 +191,23 @@ def test_everything_on(copie: Any) -> None:
     assert "DATABASE_URL=postgres://" in (project / ".env.example").read_text()
     assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
     assert "search_fields" in (project / "items/admin.py").read_text()
+
+
+def test_roles_add_their_files(copie: Any) -> None:
+    project = render(copie, needs_api=False, needs_admin=False, needs_roles=True)
+    assert files_of(project) == ALWAYS | ROLE_FILES
+    assert "user_signed_up" in (project / "accounts/apps.py").read_text()
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+
+
+def test_tenants_add_their_files(copie: Any) -> None:
+    project = render(copie, needs_api=True, multi_tenant=True)
+    assert files_of(project) == ALWAYS | API_FILES | TENANT_FILES
+    assert '"organisations"' in (project / "config/settings/base.py").read_text()
+    assert "django-tenants" in (project / "README.md").read_text()
+    assert_hand_written(project)
+    assert_ruff_clean(project)
 
 
 def test_the_secret_lives_only_in_the_git_ignored_env(copie: Any) -> None:

@@ -1,9 +1,11 @@
-"""Login and logout with Django's own views (templates in templates/registration/)."""
+"""Accounts: django-allauth's sign-up, log-in, e-mail verification, password reset
+and change, and log-out (templates in templates/account/), and the account page."""
 
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+
+from . import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("allauth.urls")),
+    path("profile/", views.AccountView.as_view(), name="account"),
 ]

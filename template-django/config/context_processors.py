@@ -11,8 +11,11 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse
 # prefix rather than by a url tag on every page view.
 LINKS = {
     "home": "home",
-    "login": "login",
-    "logout": "logout",
+    "login": "account_login",
+    "signup": "account_signup",
+    "logout": "account_logout",
+    "account": "account",
+    "items": "items:list",
     "admin": "admin:index",
     "api": "api-root",
     "api_docs": "api-docs",
@@ -32,9 +35,10 @@ def links(script_prefix: str) -> dict[str, str]:
 
 
 def project(request: HttpRequest) -> dict[str, object]:
-    """The project's name, so page titles and headers come from one setting, and
-    the layout's links."""
+    """The project's name and description, so page titles, headers and the meta
+    description come from one setting, and the layout's links."""
     return {
         "project_name": settings.PROJECT_NAME,
+        "project_description": settings.PROJECT_DESCRIPTION,
         "links": links(get_script_prefix()),
     }

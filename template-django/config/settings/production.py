@@ -20,13 +20,18 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# HSTS: start low and raise to a year (31536000) once HTTPS works everywhere: browsers
-# remember it, so a mistake here locks visitors out for that long.
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+# HSTS: browsers remember it for max-age seconds, so every page must work over HTTPS
+# first (lower DJANGO_SECURE_HSTS_SECONDS while trying HTTPS out). `includeSubDomains`
+# and `preload` go out only with a max-age of a year, as the preload list demands;
+# with less, `check --deploy` warns until the year is back.
+A_YEAR = 31_536_000
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=A_YEAR)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS >= A_YEAR and env.bool(
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
 )
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_PRELOAD = SECURE_HSTS_INCLUDE_SUBDOMAINS and env.bool(
+    "DJANGO_SECURE_HSTS_PRELOAD", default=True
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Compressed files with content hashes in their names, cached for ever by browsers.
@@ -37,6 +42,10 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+
+# Mail goes to the SMTP server in EMAIL_URL, e.g.
+# smtp+tls://user:password@smtp.example.com:587 (never to the console here).
+vars().update(env.email("EMAIL_URL", default="smtp://localhost:25"))
 
 # Keep database connections open between requests.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int(  # noqa: F405
