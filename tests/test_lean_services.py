@@ -85,6 +85,8 @@ def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "DATABASE_URL": f"sqlite:///{project / 'lean.sqlite3'}",
     }
+    # The throttles count in the database cache, whose table a migration makes.
+    run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
     served = run([sys.executable, "-c", DJANGO_WORKER], cwd=project, env=env)
     assert "before: False" in served.stdout
     assert "after: True" in served.stdout

@@ -40,6 +40,8 @@ ALLOWED_CALLS: dict[str, dict[str, set[str]]] = {
         "find_one": {"sort", "projection"},
         "insert_one": set(),
         "update_one": {"upsert"},
+        # mongomock honours upsert and pymongo's ReturnDocument (a bool) here.
+        "find_one_and_update": {"upsert", "return_document"},
         "delete_one": set(),
         "count_documents": set(),
     },
@@ -51,6 +53,7 @@ ALLOWED_IMPORTS = {
     ("pymongo", "MongoClient"),
     ("pymongo", "ASCENDING"),
     ("pymongo", "DESCENDING"),
+    ("pymongo", "ReturnDocument"),
     ("pymongo.database", "Database"),
     ("pymongo.errors", "DuplicateKeyError"),
     ("bson", "ObjectId"),
@@ -71,6 +74,19 @@ def test_the_allow_list_is_shared_by_pymongo_and_mongomock() -> None:
         for cls in CLASSES[kind]:
             missing = [name for name in methods if not hasattr(cls, name)]
             assert not missing, f"{cls.__module__}.{cls.__name__} lacks {missing}"
+
+
+def test_mongomock_counts_the_way_the_lockout_relies_on() -> None:
+    """The login lock's atomic counter: find_one_and_update, upsert, AFTER."""
+    failures = mongomock.MongoClient().db.login_failures
+    after = pymongo.ReturnDocument.AFTER
+    first = failures.find_one_and_update(
+        {"_id": "k"}, {"$set": {"failures": 1}}, upsert=True, return_document=after
+    )
+    again = failures.find_one_and_update(
+        {"_id": "k"}, {"$inc": {"failures": 1}}, return_document=after
+    )
+    assert (first["failures"], again["failures"]) == (1, 2)
 
 
 class Uses(ast.NodeVisitor):
