@@ -89,6 +89,9 @@ def sh(*cmd: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None = Non
 def stackpick_new_cmd(dest: Path, answers: dict[str, str], git: bool = True) -> list:
     """The `stackpick new` command line that renders `answers` without prompting."""
     cmd = [sys.executable, "-m", "stackpick", "new", str(dest), "--defaults"]
+    # The package is my_site whatever the folder is called (`new` names the project
+    # after its folder otherwise).
+    cmd += ["--data", "project_name=My Site"]
     for key, value in answers.items():
         cmd += ["--data", f"{key}={value}"]
     return cmd + ([] if git else ["--no-git"])
