@@ -296,6 +296,29 @@ def render_copie(copie: Any, framework: str, **answers: Any) -> Path:
     return result.project_dir
 
 
+FULLEST_FLASK = {
+    "needs_auth": True,
+    "needs_api": True,
+    "needs_admin": True,
+    "data": "relational",
+    "database": "sqlite",
+}
+
+
+def migrated_flask_project(copie: Any, name: str) -> tuple[Path, str]:
+    """The fullest Flask combination named `name`, migrated; (folder, DATABASE_URL).
+
+    The served Flask tests (browser, attacker probes) start from this and differ only
+    in how they serve it.
+    """
+    project = render_copie(copie, "flask", project_name=name, **FULLEST_FLASK)
+    slug = name.lower()
+    database = f"sqlite:///{project / f'{slug}.sqlite3'}"
+    env = {"FLASK_CONFIG": "development", "DATABASE_URL": database}
+    run([BIN / "flask", "--app", slug, "db", "upgrade"], cwd=project, env=env)
+    return project, database
+
+
 def venv_with_project(project: Path, where: Path, imports: str) -> Path:
     """`fresh_venv`, then the README's first checks in it: `imports` import, ruff.
 

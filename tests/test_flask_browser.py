@@ -21,7 +21,7 @@ from support import (
     flask_browser_page,
     gunicorn,
     mailed_link,
-    render_copie,
+    migrated_flask_project,
     run,
 )
 
@@ -34,25 +34,15 @@ ADMIN = "admin@example.com"
 @pytest.fixture(scope="module")
 def site(copie_session: Any) -> Iterator[dict[str, Any]]:
     """The project, migrated and served; its URL and mail folder."""
-    project = render_copie(
-        copie_session,
-        "flask",
-        project_name="Browsed",
-        needs_auth=True,
-        needs_api=True,
-        needs_admin=True,
-        data="relational",
-        database="sqlite",
-    )
+    project, database = migrated_flask_project(copie_session, "Browsed")
     outbox = project / "outbox"
     env = {
         "FLASK_CONFIG": "development",
-        "DATABASE_URL": f"sqlite:///{project / 'browsed.sqlite3'}",
+        "DATABASE_URL": database,
         "MAIL_BACKEND": "file",
         "MAIL_FILE_PATH": str(outbox),
     }
     flask = [BIN / "flask", "--app", "browsed"]
-    run([*flask, "db", "upgrade"], cwd=project, env=env)
     admin = ["create-admin", "--email", ADMIN, "--password", PASSWORD]
     run([*flask, *admin], cwd=project, env=env)
     with gunicorn("wsgi:app", cwd=project, env=env) as (base, _):

@@ -28,20 +28,16 @@ from typing import Any
 import pytest
 
 from support import (
-    BIN,
     HttpClient,
     Reply,
     gunicorn,
     mailed_link,
-    render_copie,
-    run,
+    migrated_flask_project,
 )
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "a long and unusual passphrase"
-# The median time for a known address over that for an unknown one must stay in
-# this range (before the fix it was 15-30x for logins).
 # Each pair's known/unknown ratio, median over the pairs: drift in the machine's load
 # hits both sides of a pair alike. The leak this guards against was 15-30x.
 TIMING_RATIO = (0.5, 2.0)
@@ -51,23 +47,7 @@ SAMPLES = 7
 @pytest.fixture(scope="module")
 def served(copie_session: Any) -> Iterator[dict[str, Any]]:
     """The project, migrated and served by four workers; its URL and outbox."""
-    project = render_copie(
-        copie_session,
-        "flask",
-        project_name="Probed",
-        needs_auth=True,
-        needs_api=True,
-        needs_admin=True,
-        data="relational",
-        database="sqlite",
-    )
-    database = f"sqlite:///{project / 'probed.sqlite3'}"
-    migrate_env = {"FLASK_CONFIG": "development", "DATABASE_URL": database}
-    run(
-        [BIN / "flask", "--app", "probed", "db", "upgrade"],
-        cwd=project,
-        env=migrate_env,
-    )
+    project, database = migrated_flask_project(copie_session, "Probed")
     outbox = project / "outbox"
     env = {
         "FLASK_CONFIG": "production",
