@@ -72,12 +72,14 @@ class Interview:
 
         Later follow-ups are judged with the kind's defaults for what is unanswered.
         """
-        guess = {
-            **load_rules().base_defaults,
-            **(context.get("kind_defaults") or {}),
-            **self.given,
-            **context,
-        }
+        guess = self.questions.with_flags(
+            {
+                **load_rules().base_defaults,
+                **(context.get("kind_defaults") or {}),
+                **self.given,
+                **context,
+            }
+        )
         later = False
         count = max(self.asked, 1)  # those asked so far, this one included
         for question in self.questions.public():

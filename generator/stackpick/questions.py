@@ -181,6 +181,22 @@ class Questionnaire:
             if q.hidden and not isinstance(q.default, str)
         }
 
+    def with_flags(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        """`context` plus the hidden flags computed from it (`has_users`, `uses_sql`).
+
+        For judging later questions from a guess, before `resolve` reaches the flags.
+        """
+        out = dict(context)
+        for question in self.questions.values():
+            if (
+                question.hidden
+                and question.type == "bool"
+                and isinstance(question.default, str)
+            ):
+                rendered = self.render(question.default, out)
+                out[question.name] = self.cast(question, rendered, question.name)
+        return out
+
     def applies(self, question: Question, context: Mapping[str, Any]) -> bool:
         """Whether the question is asked, given the answers so far."""
         if isinstance(question.when, bool):
@@ -317,6 +333,8 @@ class Questionnaire:
                     context[name] = raw
                 elif question.secret:  # never guessed here: render passes its own
                     context[name] = ""
+                elif question.type == "bool":  # computed flags (`uses_sql`) as bools
+                    context[name] = self.cast(question, self.render(raw, context), name)
                 else:
                     context[name] = self.render(raw, context)
                 continue
