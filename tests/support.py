@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email
+import email.message
 import http.client
 import http.cookies
 import os
@@ -587,6 +589,32 @@ class HttpClient:
         """Post `form` to `path` with the CSRF token of the form on `page` (`path`)."""
         token = self.csrf_token(page or path)
         return self.post(path, form={**form, "csrf_token": token})
+
+
+class _Inbox:
+    """aiosmtpd's handler: keeps every message delivered to it."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+@contextlib.contextmanager
+def smtp_inbox() -> Iterator[tuple[int, list[email.message.Message]]]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives:
+    (port, messages). It stands in for Mailpit, which has no Debian package."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox.messages
+    finally:
+        controller.stop()
 
 
 def mailed_link(outbox: Path, address: str, contains: str) -> str:
