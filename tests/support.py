@@ -427,6 +427,11 @@ COMPONENTS = {
         ("chromium", "chromedriver"), "apt-get install chromium chromium-driver"
     ),
     "uv": Component(("uv",), 'pip install -e ".[test]" (the test extra has uv)'),
+    "lighthouse": Component(
+        ("lighthouse",),
+        "npm install --prefix .ci/node lighthouse@12 (.ci/run does)",
+        (str(ROOT / ".ci" / "node" / "node_modules" / ".bin"),),
+    ),
 }
 
 
@@ -802,7 +807,8 @@ def assert_one_line(err: str, *needles: str) -> None:
 
 # -- a real browser ----------------------------------------------------------------
 
-SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
