@@ -32,7 +32,6 @@ from stackpick.lock import uv_lock, wants_lock
 from support import (
     BIN,
     HttpClient,
-    RawHttpClient,
     assert_hand_written,
     assert_ruff_clean,
     gunicorn,
@@ -424,13 +423,12 @@ def test_compose_mail_settings_deliver_sign_up_mail(copie: Any, framework: str) 
             app, path, link = "config.wsgi", "/accounts/signup/", "/confirm-email/"
             form = {"email": address, "password1": PASSWORD, "password2": PASSWORD}
         with gunicorn(app, cwd=project, env=env) as (base, _):
+            client = HttpClient(base)
             if framework == "flask":
-                status = HttpClient(base).submit(path, form).status
+                reply = client.submit(path, form)
             else:
-                status = (
-                    RawHttpClient(base).post_form(path, form, csrf_from=path).status
-                )
-            assert status == 302
+                reply = client.post_form(path, form, csrf_from=path)
+            assert reply.status == 302
         assert [m["To"] for m in messages] == [address]
         body = messages[0].get_payload(decode=True) or b""
         assert link in body.decode()
