@@ -27,6 +27,7 @@ from support import (
 API_FILES = {
     "accounts/tokens.py",
     "config/api_errors.py",
+    "config/api_pagination.py",
     "config/api_schema.py",
     "config/api_urls.py",
     "items/serializers.py",
@@ -285,3 +286,71 @@ def test_odd_names_stay_valid_python_and_toml(
         env={"DJANGO_SETTINGS_MODULE": "config.settings.test"},
     )
     assert proc.stdout.strip() == name
+
+
+# The site's own pages: gone in an API-only project (html_pages=false).
+SITE_PAGES = {
+    "items/forms.py",
+    "items/pages.py",
+    "items/urls.py",
+    "templates/403.html",
+    "templates/404.html",
+    "templates/429.html",
+    "templates/500.html",
+    "templates/form_fields.html",
+    "templates/home.html",
+    "templates/items/item_confirm_delete.html",
+    "templates/items/item_form.html",
+    "templates/items/item_list.html",
+    "tests/test_error_pages.py",
+    "tests/test_item_pages.py",
+    "tests/test_pages.py",
+}
+# The account pages' layout, stylesheets and icon: only where some page is served.
+ACCOUNT_PAGES = {
+    "accounts/urls.py",
+    "accounts/views.py",
+    "config/context_processors.py",
+    "static/css/pico.min.css",
+    "static/css/site.css",
+    "static/favicon.svg",
+    "templates/account/profile.html",
+    "templates/allauth/layouts/base.html",
+    "templates/base.html",
+    "tests/test_accounts.py",
+}
+
+
+def test_api_only_without_accounts_serves_no_pages(copie: Any) -> None:
+    project = render(copie, kind="microservice", database="sqlite")
+    expected = (ALWAYS - SITE_PAGES - ACCOUNT_PAGES) | API_FILES
+    assert files_of(project) == expected | {"tests/test_api_only.py"}
+    assert not (project / "templates").exists() and not (project / "static").exists()
+    base = (project / "config/settings/base.py").read_text()
+    for machinery in ("SessionMiddleware", "CsrfViewMiddleware", "MessageMiddleware"):
+        assert machinery not in base
+    assert "django.contrib.admin" not in base
+    assert "SessionAuthentication" not in base
+    assert '"rest_framework.renderers.JSONRenderer"' in base
+    urls = (project / "config/urls.py").read_text()
+    assert 'path("", root, name="home")' in urls and "accounts/" not in urls
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+
+
+@pytest.mark.parametrize("admin", [True, False])
+def test_api_only_with_accounts_keeps_only_their_pages(
+    copie: Any, admin: bool
+) -> None:
+    project = render(copie, kind="api", needs_admin=admin, database="sqlite")
+    files = files_of(project)
+    assert not files & SITE_PAGES
+    assert ACCOUNT_PAGES <= files and "tests/test_api_only.py" in files
+    assert ("templates/admin/index.html" in files) == admin
+    base = (project / "config/settings/base.py").read_text()
+    assert "SessionMiddleware" in base and "CsrfViewMiddleware" in base
+    assert ('"config.apps.ProjectAdminConfig"' in base) == admin
+    assert '"django.contrib.admin"' not in base
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+

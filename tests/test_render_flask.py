@@ -279,3 +279,47 @@ def test_odd_names_stay_valid(copie: Any) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == description
     assert pyproject["project"]["name"] == "bobs-shop"
+
+
+# The site's pages, layout and stylesheets: an API-only project (html_pages=false)
+# without accounts has none; with accounts it keeps the layout for their pages.
+SITE_PAGES = {
+    f"{SLUG}/templates/error.html",
+    f"{SLUG}/templates/main/index.html",
+}
+LAYOUT = {
+    f"{SLUG}/static/style.css",
+    f"{SLUG}/static/favicon.svg",
+    f"{SLUG}/static/vendor/pico.min.css",
+    f"{SLUG}/static/vendor/pico-LICENSE.md",
+    f"{SLUG}/templates/_macros.html",
+    f"{SLUG}/templates/base.html",
+}
+
+
+def test_api_only_microservice_has_no_pages_sessions_or_csrf(copie: Any) -> None:
+    project = render(copie, kind="microservice")
+    expected = (ALWAYS - SITE_PAGES - LAYOUT - {f"{SLUG}/extensions.py"}) | API
+    assert files_of(project) == expected
+    assert "flask-wtf" not in dependencies(project)
+    # Named only by the project's test that proves it absent.
+    assert files_holding(project, "csrf") == ["tests/test_factory.py"]
+    assert not files_holding(project, "SESSION_COOKIE")
+    swagger = (project / SLUG / "templates/swagger_ui.html").read_text()
+    assert "favicon.svg" not in swagger
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+
+
+@pytest.mark.parametrize("data", ["relational", "document"])
+def test_api_only_with_accounts_keeps_only_their_pages(copie: Any, data: str) -> None:
+    project = render(copie, kind="api", data=data, needs_admin=True)
+    files = files_of(project)
+    assert not files & (SITE_PAGES | NOTES)
+    assert LAYOUT | ACCOUNTS | REGISTER | API | ADMIN <= files
+    assert "flask-wtf" in dependencies(project)
+    factory = (project / SLUG / "__init__.py").read_text()
+    assert "csrf.exempt(api.bp)" in factory and "notes" not in factory
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+
