@@ -52,6 +52,25 @@ COMBINATIONS = [
         (True, False), (True, False), ("sqlite", "postgresql")
     )
 ]
+# API-only (html_pages=false, which needs the API): no pages at all (no accounts
+# asked, no admin), account pages only (with roles and tenants, on PostgreSQL), and
+# the admin alone.
+COMBINATIONS += [
+    {
+        "needs_api": True,
+        "needs_auth": auth,
+        "needs_admin": admin,
+        "needs_roles": auth,
+        "multi_tenant": auth,
+        "database": database,
+        "html_pages": False,
+    }
+    for auth, admin, database in (
+        (False, False, "sqlite"),
+        (True, False, "postgresql"),
+        (False, True, "sqlite"),
+    )
+]
 # The combinations also served by gunicorn: one per database, both with the API.
 SERVED = [
     {
@@ -76,7 +95,9 @@ def combo_id(combo: Mapping[str, Any]) -> str:
     admin = "admin" if combo["needs_admin"] else "noadmin"
     roles = "-roles" if combo.get("needs_roles") else ""
     tenants = "-tenants" if combo.get("multi_tenant") else ""
-    return f"{api}-{admin}{roles}{tenants}-{combo['database']}"
+    pages = "-apionly" if combo.get("html_pages") is False else ""
+    noauth = "-noauth" if combo.get("needs_auth") is False else ""
+    return f"{api}-{admin}{roles}{tenants}{noauth}-{combo['database']}{pages}"
 
 
 def render(copie: Any, **answers: Any) -> Path:

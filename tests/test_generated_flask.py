@@ -65,7 +65,25 @@ def _combinations() -> list[dict[str, Any]]:
     return combos
 
 
-COMBINATIONS = _combinations()
+# API-only (html_pages=false, which needs the API): the microservice (no accounts,
+# no data), accounts on SQLite (kind=api), the admin alone on PostgreSQL, documents.
+API_ONLY = [
+    {
+        "needs_auth": auth,
+        "needs_api": True,
+        "needs_admin": admin,
+        "data": data,
+        "database": database,
+        "html_pages": False,
+    }
+    for auth, admin, data, database in (
+        (False, False, "none", "sqlite"),
+        (True, False, "relational", "sqlite"),
+        (False, True, "relational", "postgresql"),
+        (False, False, "document", "sqlite"),
+    )
+]
+COMBINATIONS = _combinations() + API_ONLY
 FULLEST = {
     "needs_auth": True,
     "needs_api": True,
@@ -95,6 +113,8 @@ def combo_id(combo: Mapping[str, Any]) -> str:
     ]
     if uses_sql(combo):
         parts.append(combo["database"])
+    if combo.get("html_pages") is False:
+        parts.append("apionly")
     return "-".join(parts)
 
 

@@ -98,6 +98,7 @@ def combo_id(combo: Mapping[str, Any]) -> str:
     parts.append(combo.get("data", ""))
     parts.append(combo.get("database", "") if uses_sql(combo) else "")
     parts.append(combo.get("background_jobs", ""))
+    parts.append("apionly" if combo.get("html_pages") is False else "")
     return "-".join(p for p in parts if p)
 
 
