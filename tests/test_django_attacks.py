@@ -348,9 +348,9 @@ def test_schemathesis_finds_the_api_true(project: Path, postgres_server: str) ->
                 f"Authorization: Token {tokens['alice']}",
                 "--max-examples",
                 "15",
-                # Reproducible, as the Flask run: a random seed once found a repeated
-                # `?page=` that DRF takes (the last one wins); that case is the next
-                # fix, not a reason for CI to pass or fail by chance.
+                # Reproducible, as the Flask run. (Another seed once found a repeated
+                # `?page=` that DRF took, the last one winning; the strict pagination,
+                # config/api_pagination.py, now refuses it with a documented 400.)
                 "--seed",
                 "20261123",
                 "--no-color",

@@ -26,6 +26,8 @@ FULL_FLASK = {
     "data": "relational",
 }
 FULL_DJANGO = {"framework": "django", "needs_api": True, "needs_admin": True}
+# API-only, no accounts (html_pages=false by the kind's defaults).
+MICRO_FLASK = {"framework": "flask", "project_name": "My Site", "kind": "microservice"}
 
 FLASK_WORKER = """
 import sys
@@ -37,6 +39,29 @@ loaded = sorted(
     name for name in ("alembic", "flask_migrate", "my_site.commands")
     if name in sys.modules
 )
+print("loaded:", loaded)
+"""
+
+# What a page-less, account-less Flask worker must not load (issue 15's microservice
+# row): forms and CSRF, log-ins, mail, request limits, Sentry without a DSN, .env
+# reading outside development, JSON logging when logs are plain text.
+PAGE_AND_ACCOUNT_MODULES = (
+    "flask_wtf",
+    "wtforms",
+    "flask_login",
+    "flask_mailman",
+    "flask_limiter",
+    "sentry_sdk",
+    "dotenv",
+    "pythonjsonlogger",
+)
+MICRO_WORKER = f"""
+import sys
+from wsgi import app
+
+response = app.test_client().get("/")
+assert response.status_code == 200 and response.is_json, response.status_code
+loaded = sorted(name for name in {PAGE_AND_ACCOUNT_MODULES!r} if name in sys.modules)
 print("loaded:", loaded)
 """
 
@@ -90,3 +115,18 @@ def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
     served = run([sys.executable, "-c", DJANGO_WORKER], cwd=project, env=env)
     assert "before: False" in served.stdout
     assert "after: True" in served.stdout
+
+
+@pytest.mark.slow
+def test_flask_microservice_worker_loads_no_page_or_account_machinery(
+    copie: Any,
+) -> None:
+    project = render(copie, MICRO_FLASK)
+    env = {"FLASK_CONFIG": "production", "SECRET_KEY": "x" * 50, "LOG_FORMAT": "plain"}
+    served = run([sys.executable, "-c", MICRO_WORKER], cwd=project, env=env)
+    assert "loaded: []" in served.stdout
+    # Each one comes in when its setting asks for it.
+    env |= {"SENTRY_DSN": "https://key@sentry.invalid/1", "LOG_FORMAT": "json"}
+    served = run([sys.executable, "-c", MICRO_WORKER], cwd=project, env=env)
+    loaded = served.stdout.split("loaded:", 1)[1]
+    assert "'pythonjsonlogger'" in loaded and "'sentry_sdk'" in loaded
