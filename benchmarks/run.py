@@ -86,7 +86,7 @@ def interleaved(commands: dict[str, Callable[[int], list]], runs: int, cwd: Path
     """Median (wall, CPU) per command; command builders get the run number.
 
     Run -1 is the unmeasured warm-up (bytecode, disk caches)."""
-    for name, build in commands.items():
+    for build in commands.values():
         timed(build(-1), cwd)
     samples: dict[str, list[Sample]] = {name: [] for name in commands}
     for run in range(runs):
