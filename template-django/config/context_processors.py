@@ -4,6 +4,7 @@ from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 # The pages the layout links to, by URL name. Their URLs take no arguments, so they
@@ -34,11 +35,28 @@ def links(script_prefix: str) -> dict[str, str]:
     return found
 
 
+# The layout's static files. Their URLs (hashed names from the manifest in
+# production) are fixed while the process runs, but for the prefix: looked up once
+# per prefix rather than by a static tag on every page view.
+ASSETS = {
+    "favicon": "favicon.svg",
+    "pico": "css/pico.min.css",
+    "site": "css/site.css",
+}
+
+
+@cache
+def assets(script_prefix: str) -> dict[str, str]:
+    """The URLs of ASSETS under `script_prefix`."""
+    return {key: static(path) for key, path in ASSETS.items()}
+
+
 def project(request: HttpRequest) -> dict[str, object]:
     """The project's name and description, so page titles, headers and the meta
-    description come from one setting, and the layout's links."""
+    description come from one setting, and the layout's links and static files."""
     return {
         "project_name": settings.PROJECT_NAME,
         "project_description": settings.PROJECT_DESCRIPTION,
         "links": links(get_script_prefix()),
+        "assets": assets(get_script_prefix()),
     }
