@@ -3,9 +3,9 @@
 No timings here (benchmarks/run.py prints those): these tests hold the causes away.
 A Flask worker never imports Alembic or Flask-Migrate, while `flask db` still works;
 a Django worker loads drf-spectacular only when the schema is asked for; neither
-imports the Sentry SDK without SENTRY_DSN (the projects' own tests turn it on). (That the
-Django home page opens no transaction is the project's own test, test_pages.py, run
-by test_generated_django.py.)
+imports the Sentry SDK without SENTRY_DSN (the projects' own tests turn it on).
+(That the Django home page opens no transaction is the project's own test,
+test_pages.py, run by test_generated_django.py.)
 """
 
 from __future__ import annotations
