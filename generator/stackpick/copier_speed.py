@@ -43,6 +43,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from functools import cached_property, partial
@@ -301,7 +302,8 @@ def _clean_snapshot(
             "files": ["ls-files", "-z"],
         }.items()
     }
-    with tempfile.TemporaryDirectory(prefix="stackpick-template-") as folder:
+    folder = tempfile.mkdtemp(prefix="stackpick-template-")
+    try:
 
         def wait() -> tuple[str, str] | None:
             out = {name: proc.communicate()[0] for name, proc in running.items()}
@@ -319,6 +321,12 @@ def _clean_snapshot(
             for proc in running.values():
                 if proc.returncode is None:
                     proc.communicate()
+    finally:
+        # Removing the snapshot's folders costs milliseconds each on some file
+        # systems (overlays): done beside the rest of the run (the first commit,
+        # the move into place). Not a daemon: the interpreter waits for it to end.
+        remove = partial(shutil.rmtree, folder, ignore_errors=True)
+        threading.Thread(target=remove, name="stackpick-snapshot-cleanup").start()
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
