@@ -4,6 +4,7 @@ The logs themselves are configured by the LOGGING setting (JSON lines, see
 config/settings/base.py).
 """
 
+
 def init_sentry(dsn: str, environment: str, traces_sample_rate: float = 0.0) -> bool:
     """Send errors (and a share of traces) to Sentry; False when no DSN is given.
 
