@@ -31,6 +31,8 @@ never forked:
 7. The answers to record are worked out once per render: Copier recomputes them
    for the context of every path and file it renders (~560 times for a project),
    although they cannot change once the questions are answered.
+8. Copier is imported without questionary and prompt_toolkit, which it needs only
+   to prompt, and it never prompts here (`defaults=True`): see copier_import.py.
 
 Each patch is skipped if Copier's internals moved (the render is then merely
 slower); tests/test_copier_speed.py holds the fast render byte-identical to plain
@@ -64,7 +66,9 @@ def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
         if kwargs.get("vcs_ref") == "HEAD":
             # git snapshots the template on the other core while Copier imports.
             pending = stack.enter_context(_clean_snapshot(src_path))
-        import copier
+        from stackpick.copier_import import import_copier
+
+        copier = import_copier()  # speed-up 8
         from copier import _main, _template, _vcs
 
         stack.enter_context(_patched(_template, "load_template_config", _libyaml))
