@@ -330,3 +330,22 @@ def test_the_recommend_memo_follows_its_inputs(
     memo.memo_for([], answers, None).store("{}")
     answers.write_text("kind: microservo\n")
     assert memo.memo_for([], answers, None).lookup() is None
+
+
+def test_new_without_a_terminal_imports_no_prompt_package(tmp_path: Path) -> None:
+    """Copier is imported without questionary and prompt_toolkit (copier_import)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from stackpick.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['new', {str(tmp_path / 'p')!r}, '--defaults', '--no-git'])\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(code, 'copier' in loaded, sorted(loaded & {'questionary', "
+        "'prompt_toolkit'}))\n"
+    )
+    env = {**os.environ, "STACKPICK_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert proc.stdout.strip() == "0 True []", proc.stdout + proc.stderr
+    assert (tmp_path / "p" / ".copier-answers.yml").is_file()
