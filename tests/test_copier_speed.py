@@ -1,24 +1,32 @@
 """stackpick.copier_speed renders byte for byte what plain Copier renders, with a
-fraction of the git subprocesses, and its patches still apply to the installed Copier.
+fraction of the git subprocesses, and its patches still apply to the installed Copier;
+Copier imported without questionary and prompt_toolkit (copier_import) renders the
+same, and its prompts still get questionary's own choices.
 
 Counts, never timings: benchmarks/run.py prints those.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import copier
 import pytest
+import questionary
 import yaml
 from copier import _jinja_ext, _template, _vcs
 from copier._main import Worker
+from jinja2 import FileSystemLoader, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
 
-from stackpick import copier_speed
+from stackpick import copier_import, copier_speed
 from support import ROOT
 
 ANSWERS = {
@@ -68,8 +76,12 @@ def git_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
 
 @pytest.mark.slow
 def test_same_project_as_plain_copier_with_few_git_calls(
-    clean_template: Path, tmp_path: Path, git_calls: list[list[str]]
+    clean_template: Path,
+    tmp_path: Path,
+    git_calls: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("STACKPICK_CACHE_DIR", str(tmp_path / "cache"))
     src = str(clean_template)
     copier.run_copy(src, tmp_path / "plain", data=ANSWERS, vcs_ref="HEAD", **OPTIONS)
     plain_calls = len(git_calls)
@@ -78,6 +90,19 @@ def test_same_project_as_plain_copier_with_few_git_calls(
         src, tmp_path / "fast", data=ANSWERS, vcs_ref="HEAD", **OPTIONS
     )
     assert tree(tmp_path / "fast") == tree(tmp_path / "plain")
+    # The second render takes every compiled template from the bytecode cache.
+    compiled = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").rglob("*")}
+    assert len(compiled) > 20
+    copier_speed.run_copy(
+        src, tmp_path / "warm", data=ANSWERS, vcs_ref="HEAD", **OPTIONS
+    )
+    assert tree(tmp_path / "warm") == tree(tmp_path / "plain")
+    again = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").rglob("*")}
+    assert again == compiled
+    git_calls.clear()
+    copier_speed.run_copy(
+        src, tmp_path / "fast2", data=ANSWERS, vcs_ref="HEAD", **OPTIONS
+    )
     answers = yaml.safe_load((tmp_path / "fast" / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == src and answers["_commit"]
     # No clone, no `git config` per file, no bundle check: a handful of calls.
@@ -120,7 +145,8 @@ def test_every_patch_still_finds_its_place_in_copier() -> None:
     assert callable(_template.load_template_config)
     assert callable(_vcs.is_git_bundle)
     assert callable(_jinja_ext.get_yield_context)
-    for name in ("jinja_env", "_sync_git_index_executable_bit", "_answers_to_remember"):
+    names = ("jinja_env", "_sync_git_index_executable_bit", "_answers_to_remember")
+    for name in (*names, "_render_template"):
         assert hasattr(Worker, name), name
 
 
@@ -137,3 +163,99 @@ def test_compiled_once_keeps_yield_tags_and_plain_text_right() -> None:
     assert from_string("line\n").render() == "line"  # as Jinja drops it
     with pytest.raises(TypeError):
         from_string(42)  # Copier relies on this for non-text values
+
+
+def test_bytecode_cache_checks_the_source_and_names_the_current_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STACKPICK_CACHE_DIR", str(tmp_path / "cache"))
+    source = "{{ 1 + 1 }} {{ missing.attribute }}"
+
+    def template(folder: str, text: str = source) -> Any:
+        page = tmp_path / folder / "page.jinja"
+        page.parent.mkdir(exist_ok=True)
+        page.write_text(text)
+        env = SandboxedEnvironment(loader=FileSystemLoader(str(page.parent)))
+        env.bytecode_cache = copier_speed._bytecode_cache(env)
+        return env.get_template("page.jinja")
+
+    with pytest.raises(UndefinedError):
+        template("first").render()
+    assert len(list((tmp_path / "cache").rglob("*.jinja-bytecode"))) == 1
+    # Another snapshot folder: the cached code, named after the file it stands for.
+    cached = template("second")
+    assert cached.filename == str(tmp_path / "second" / "page.jinja")
+    with pytest.raises(UndefinedError) as error:
+        cached.render()
+    assert "second" in "".join(traceback.format_tb(error.value.__traceback__))
+    assert cached.render(missing={"attribute": "x"}) == "2 x"
+    assert template("third", "{{ 2 + 2 }}").render() == "4"  # new source, recompiled
+    monkeypatch.setenv("STACKPICK_CACHE_DIR", "off")
+    assert copier_speed._bytecode_cache(SandboxedEnvironment()) is None
+
+
+# -- Copier imported without its prompt packages (stackpick.copier_import) ----------
+RENDER = """
+import sys
+from stackpick import copier_speed
+copier_speed.run_copy({src!r}, {dst!r}, data={data!r}, vcs_ref="HEAD", **{options!r})
+loaded = {{m.split(".")[0] for m in sys.modules}}
+print(sorted(loaded & {{"questionary", "prompt_toolkit"}}))
+import questionary  # the real package, once Copier is imported
+print(hasattr(questionary, "select"))
+"""
+
+
+@pytest.mark.slow
+def test_a_fresh_interpreter_renders_the_same_without_the_prompt_packages(
+    clean_template: Path, tmp_path: Path
+) -> None:
+    src, fast = str(clean_template), tmp_path / "fast"
+    code = RENDER.format(src=src, dst=str(fast), data=ANSWERS, options=OPTIONS)
+    env = {**os.environ, "STACKPICK_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[]", "True"]
+    copier.run_copy(src, tmp_path / "plain", data=ANSWERS, vcs_ref="HEAD", **OPTIONS)
+    assert tree(fast) == tree(tmp_path / "plain")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("Flask", "flask"),
+        ("Flask", None),
+        ("Flask", "flask", "not with MongoDB"),
+        ([("class:x", "Dj"), ("", "ango")], None),
+        ("Size", 3, None, None, "s", "a description"),
+    ],
+)
+def test_choice_record_matches_questionarys_choice(args: tuple[Any, ...]) -> None:
+    record, real = copier_import.Choice(*args), questionary.Choice(*args)
+    fields = ("title", "value", "disabled", "checked", "description")
+    assert [getattr(record, f) for f in fields] == [getattr(real, f) for f in fields]
+    again = record.real()
+    assert isinstance(again, questionary.Choice)
+    assert [getattr(again, f) for f in fields] == [getattr(real, f) for f in fields]
+    assert again.shortcut_key == real.shortcut_key
+
+
+def test_a_prompt_gets_questionarys_own_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(questionary, "unsafe_prompt", lambda qs, **kw: seen.append(qs))
+    flask, django = copier_import.Choice("Flask"), copier_import.Choice("Django")
+    question = {"type": "select", "choices": [flask, django], "default": django}
+    copier_import.unsafe_prompt([question], answers={"framework": "flask"})
+    (given,) = seen[0]
+    assert all(isinstance(c, questionary.Choice) for c in given["choices"])
+    assert given["default"] is given["choices"][1]  # still one of the choices
+    assert [c.value for c in given["choices"]] == ["Flask", "Django"]
+
+
+def test_with_questionary_already_imported_copier_is_imported_as_usual() -> None:
+    assert "questionary" in sys.modules
+    assert copier_import.import_copier() is copier

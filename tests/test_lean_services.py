@@ -2,9 +2,10 @@
 
 No timings here (benchmarks/run.py prints those): these tests hold the causes away.
 A Flask worker never imports Alembic or Flask-Migrate, while `flask db` still works;
-a Django worker loads drf-spectacular only when the schema is asked for. (That the
-Django home page opens no transaction is the project's own test, test_pages.py, run
-by test_generated_django.py.)
+a Django worker loads drf-spectacular only when the schema is asked for; neither
+imports the Sentry SDK without SENTRY_DSN (the projects' own tests turn it on).
+(That the Django home page opens no transaction is the project's own test,
+test_pages.py, run by test_generated_django.py.)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from wsgi import app
 response = app.test_client().get("/")
 assert response.status_code == 200, response.status_code
 loaded = sorted(
-    name for name in ("alembic", "flask_migrate", "my_site.commands")
+    name for name in ("alembic", "flask_migrate", "my_site.commands", "sentry_sdk")
     if name in sys.modules
 )
 print("loaded:", loaded)
@@ -74,6 +75,7 @@ get_wsgi_application()
 client = Client()
 assert client.get("/").status_code == 200
 print("before:", "drf_spectacular.views" in sys.modules)
+print("sentry:", "sentry_sdk" in sys.modules)
 assert client.get("/api/schema/").status_code == 200
 print("after:", "drf_spectacular.views" in sys.modules)
 """
@@ -89,6 +91,7 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
 def test_flask_worker_leaves_the_command_line_tools_out(copie: Any) -> None:
     project = render(copie, FULL_FLASK)
     env = {
+        "SENTRY_DSN": "",
         "FLASK_CONFIG": "production",
         "SECRET_KEY": "x" * 50,
         "DATABASE_URL": f"sqlite:///{project / 'lean.sqlite3'}",
@@ -106,6 +109,7 @@ def test_flask_worker_leaves_the_command_line_tools_out(copie: Any) -> None:
 def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
     project = render(copie, FULL_DJANGO)
     env = {
+        "SENTRY_DSN": "",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "DATABASE_URL": f"sqlite:///{project / 'lean.sqlite3'}",
@@ -114,6 +118,7 @@ def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
     run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
     served = run([sys.executable, "-c", DJANGO_WORKER], cwd=project, env=env)
     assert "before: False" in served.stdout
+    assert "sentry: False" in served.stdout
     assert "after: True" in served.stdout
 
 

@@ -6,7 +6,6 @@ Returns the full, validated answers and the recommendation computed from them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from stackpick import version
 from stackpick.engine import Recommendation, recommend
 from stackpick.errors import StackpickError
 from stackpick.files import read_yaml_mapping
+from stackpick.locate import preset_path
 from stackpick.presets import Preset, load_preset_spec
 from stackpick.questions import Questionnaire
 from stackpick.rules import load_rules
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from stackpick.questions import Ask
-
-PRESET_ENV = "STACKPICK_PRESET"
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
 HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names", "kind_defaults")
@@ -80,14 +78,6 @@ def parse_data(pairs: Sequence[str]) -> dict[str, str]:
             raise StackpickError(f"--data {pair!r}: expected KEY=VALUE")
         data[key.strip()] = value
     return data
-
-
-def preset_path(given: str | Path | None) -> str | None:
-    """--preset, else $STACKPICK_PRESET, else none: a path or a URL."""
-    if given is not None:
-        return str(given)
-    env = os.environ.get(PRESET_ENV, "").strip()
-    return env or None
 
 
 def gather(

@@ -292,11 +292,21 @@ def _request(args: argparse.Namespace) -> Any:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
+    interactive = not args.defaults and _interactive()
+    memo = None
+    if args.json and not interactive:  # the same request prints the same JSON
+        from stackpick.memo import memo_for
+
+        memo = memo_for(args.data, args.answers, args.preset)
+        known = memo.lookup() if memo else None
+        if known is not None:
+            print(known)
+            return 0
     from stackpick.answers import gather
 
     questions = _questionnaire()
     ask = None
-    if not args.defaults and _interactive():
+    if interactive:
         from stackpick.interview import Interview
         from stackpick.report import show_recommendation
 
@@ -305,7 +315,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         from stackpick.report import as_json
 
-        print(as_json(outcome.recommendation))
+        text = as_json(outcome.recommendation)
+        print(text)
+        if memo is not None:
+            memo.store(text)
     else:
         from stackpick.report import show_recommendation
 

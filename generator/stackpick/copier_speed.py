@@ -21,6 +21,18 @@ never forked:
    the answers file still records the checkout as `_src_path` and `git describe
    --tags --always` as `_commit`, exactly what Copier records, so `copier update`
    works the same. A dirty tree keeps Copier's own clone.
+6. Compiled templates are kept between runs: Jinja's own `FileSystemBytecodeCache`
+   for the template files, and the same buckets for the expressions and path names
+   Copier renders with `from_string`, in stackpick's cache folder (`jinja/`; off
+   with STACKPICK_CACHE_DIR=off). Jinja checks each entry against a checksum of the
+   source; the key adds every environment setting that changes the compiled code,
+   and the Python version is in Jinja's own header. An entry made under another
+   (temporary) template folder is given the current file name on loading.
+7. The answers to record are worked out once per render: Copier recomputes them
+   for the context of every path and file it renders (~560 times for a project),
+   although they cannot change once the questions are answered.
+8. Copier is imported without questionary and prompt_toolkit, which it needs only
+   to prompt, and it never prompts here (`defaults=True`): see copier_import.py.
 
 Each patch is skipped if Copier's internals moved (the render is then merely
 slower); tests/test_copier_speed.py holds the fast render byte-identical to plain
@@ -33,8 +45,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -53,7 +66,9 @@ def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
         if kwargs.get("vcs_ref") == "HEAD":
             # git snapshots the template on the other core while Copier imports.
             pending = stack.enter_context(_clean_snapshot(src_path))
-        import copier
+        from stackpick.copier_import import import_copier
+
+        copier = import_copier()  # speed-up 8
         from copier import _main, _template, _vcs
 
         stack.enter_context(_patched(_template, "load_template_config", _libyaml))
@@ -69,12 +84,13 @@ def run_copy(src_path: str, dst_path: Path | str, **kwargs: Any) -> Any:
 
 
 def _fast_worker(worker: type, *, fresh: bool, recorded: Commit | None) -> type:
-    """A Copier Worker with speed-ups 2, 3 and the recorded source of 5."""
+    """A Copier Worker with speed-ups 2, 3, 6, 7 and the recorded source of 5."""
 
     class FastWorker(worker):  # type: ignore[misc, valid-type]
         @cached_property
         def jinja_env(self) -> Any:
             env = super().jinja_env
+            env.bytecode_cache = _bytecode_cache(env)
             env.from_string = _compiled_once(env)
             return env
 
@@ -82,14 +98,28 @@ def _fast_worker(worker: type, *, fresh: bool, recorded: Commit | None) -> type:
             if not fresh:
                 super()._sync_git_index_executable_bit(*args, **kwargs)
 
+        def _render_template(self) -> None:
+            self.__dict__["_remembered"] = {}  # the answers are final by now
+            try:
+                super()._render_template()
+            finally:
+                self.__dict__.pop("_remembered", None)
+
         def _answers_to_remember(self) -> Any:
+            kept = self.__dict__.get("_remembered")
+            if kept:
+                return dict(kept["answers"])
             answers = super()._answers_to_remember()
-            if recorded is None:
-                return answers
-            src, commit = recorded
-            return {"_commit": commit, "_src_path": src} | {
-                key: value for key, value in answers.items() if not key.startswith("_")
-            }
+            if recorded is not None:
+                src, commit = recorded
+                answers = {"_commit": commit, "_src_path": src} | {
+                    key: value
+                    for key, value in answers.items()
+                    if not key.startswith("_")
+                }
+            if kept is not None:
+                kept["answers"] = answers
+            return dict(answers)
 
     return FastWorker
 
@@ -108,6 +138,17 @@ def _compiled_once(env: Any) -> Callable[..., Any]:
     markers += (env.comment_start_string,)
     plain_ok = not (env.line_statement_prefix or env.line_comment_prefix)
 
+    def compiled(source: str) -> Any:
+        """`compile_(source)`, its code kept in the bytecode cache when there is one."""
+        saved = env.bytecode_cache
+        if saved is None:
+            return compile_(source)
+        bucket = saved.get_bucket(env, source, None, source)  # keyed by the text
+        if bucket.code is None:
+            bucket.code = env.compile(source)
+            saved.set_bucket(bucket)
+        return env.template_class.from_code(env, bucket.code, env.make_globals(None))
+
     def from_string(source: Any, globals: Any = None, template_class: Any = None):
         if not isinstance(source, str) or globals is not None or template_class:
             return compile_(source, globals, template_class)
@@ -116,7 +157,7 @@ def _compiled_once(env: Any) -> Callable[..., Any]:
             if plain and not any(marker in source for marker in markers):
                 cache[source] = _PlainText(source, env.keep_trailing_newline)
             else:
-                cache[source] = compile_(source)
+                cache[source] = compiled(source)
         state = get_yield_context(env)  # as compiling would have reset it
         state.yield_name = state.yield_iterable = None
         return cache[source]
@@ -134,6 +175,86 @@ class _PlainText:
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         return self.text
+
+
+def _bytecode_cache(env: Any) -> Any:
+    """Speed-up 6: Jinja's bytecode cache in stackpick's cache folder, or None."""
+    import hashlib
+
+    import jinja2
+    from jinja2.bccache import FileSystemBytecodeCache
+
+    from stackpick.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        (folder / "jinja").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    settings = repr(
+        (
+            jinja2.__version__,
+            type(env).__qualname__,
+            sorted(env.extensions),
+            *(getattr(env, name) for name in _CODE_SETTINGS),
+            getattr(env.finalize, "__qualname__", env.finalize),
+            getattr(env.autoescape, "__qualname__", env.autoescape),
+        )
+    )
+
+    class Cache(FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            # By template name, not file name: the template folder is a fresh
+            # temporary snapshot on every run. The source checksum still decides.
+            key = f"{settings}\0{name}".encode()
+            return hashlib.sha256(key).hexdigest()
+
+        def get_bucket(self, environment: Any, name: str, filename: Any, source: str):
+            bucket = super().get_bucket(environment, name, filename, source)
+            if bucket.code is not None and filename is not None:
+                bucket.code = _refiled(bucket.code, filename)
+            return bucket
+
+        def get_source_checksum(self, source: str) -> str:
+            return hashlib.sha256(source.encode()).hexdigest()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            with suppress(OSError):  # a cache that cannot be written is not used
+                super().dump_bytecode(bucket)
+
+    return Cache(str(folder / "jinja"), "%s.jinja-bytecode")
+
+
+# Environment settings that change what a template compiles to.
+_CODE_SETTINGS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "optimized",
+    "is_async",
+)
+
+
+def _refiled(code: Any, filename: str) -> Any:
+    """`code` (and the functions compiled inside it) as if compiled from `filename`."""
+    if code.co_filename == filename:
+        return code
+    consts = tuple(
+        _refiled(const, filename) if isinstance(const, type(code)) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def _libyaml(load: Callable[..., Any]) -> Callable[..., Any]:
@@ -185,7 +306,8 @@ def _clean_snapshot(
             "files": ["ls-files", "-z"],
         }.items()
     }
-    with tempfile.TemporaryDirectory(prefix="stackpick-template-") as folder:
+    folder = tempfile.mkdtemp(prefix="stackpick-template-")
+    try:
 
         def wait() -> tuple[str, str] | None:
             out = {name: proc.communicate()[0] for name, proc in running.items()}
@@ -203,6 +325,12 @@ def _clean_snapshot(
             for proc in running.values():
                 if proc.returncode is None:
                     proc.communicate()
+    finally:
+        # Removing the snapshot's folders costs milliseconds each on some file
+        # systems (overlays): done beside the rest of the run (the first commit,
+        # the move into place). Not a daemon: the interpreter waits for it to end.
+        remove = partial(shutil.rmtree, folder, ignore_errors=True)
+        threading.Thread(target=remove, name="stackpick-snapshot-cleanup").start()
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

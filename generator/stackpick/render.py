@@ -256,6 +256,9 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
 
     `action` says what was attempted ("render", "update"); `what` names the source.
     """
+    from stackpick.copier_import import import_copier
+
+    import_copier()  # without its prompt packages, when nothing has them yet
     from copier.errors import CopierError
 
     try:
