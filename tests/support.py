@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email
+import email.message
 import http.client
 import http.cookies
 import os
@@ -425,6 +427,11 @@ COMPONENTS = {
         ("chromium", "chromedriver"), "apt-get install chromium chromium-driver"
     ),
     "uv": Component(("uv",), 'pip install -e ".[test]" (the test extra has uv)'),
+    "lighthouse": Component(
+        ("lighthouse",),
+        "npm install --prefix .ci/node lighthouse@12 (.ci/run does)",
+        (str(ROOT / ".ci" / "node" / "node_modules" / ".bin"),),
+    ),
 }
 
 
@@ -508,16 +515,34 @@ def assert_suite_ran_on(suite: SuiteRun, postgres_server: str | None) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Reply:
-    """One HTTP answer, and how long it took."""
+    """One HTTP answer: status, headers (case-insensitive), body, seconds taken."""
 
     status: int
     headers: http.client.HTTPMessage
-    text: str
+    body: bytes
     seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def form_body(fields: Mapping[str, str | bytes]) -> bytes:
+    """A urlencoded form of any values: bytes as given, lone surrogates kept."""
+    return "&".join(
+        f"{urllib.parse.quote(name)}="
+        + urllib.parse.quote_from_bytes(
+            value
+            if isinstance(value, bytes)
+            else value.encode("utf-8", "surrogatepass")
+        )
+        for name, value in fields.items()
+    ).encode("ascii")
 
 
 class HttpClient:
-    """A cookie-keeping HTTP client that can speak from any loopback address.
+    """An attacker's HTTP client: keeps cookies, never follows redirects, sends bytes
+    as given (invalid UTF-8, NUL, CR/LF), and can speak from any loopback address.
 
     Linux answers on all of 127.0.0.0/8, so `source="127.0.0.7"` is a different
     client address for the server's per-address limits: one test can play several
@@ -525,25 +550,31 @@ class HttpClient:
     tests speak to one server), `Secure` ones included, as behind a TLS proxy.
     """
 
-    def __init__(self, base: str, source: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        base: str,
+        source: str = "127.0.0.1",
+        cookies: Mapping[str, str] | None = None,
+    ) -> None:
+        self.base = base
         parts = urllib.parse.urlsplit(base)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.source = source
-        self.cookies: dict[str, str] = {}
+        self.cookies: dict[str, str] = dict(cookies or {})
 
     def request(
         self,
         method: str,
         path: str,
-        *,
-        form: Mapping[str, str] | None = None,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        form: Mapping[str, str | bytes] | None = None,
     ) -> Reply:
         """Send one request on a new connection (so any worker may take it)."""
         sent = dict(headers or {})
         if form is not None:
-            body = urllib.parse.urlencode(form).encode()
+            body = form_body(form)
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies and "Cookie" not in sent:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -554,27 +585,42 @@ class HttpClient:
             started = time.perf_counter()
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()
-            text = response.read().decode("utf-8", "replace")
+            data = response.read()
             seconds = time.perf_counter() - started
         finally:
             connection.close()
         for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in http.cookies.SimpleCookie(header).items():
-                gone = morsel["max-age"] == "0" or "1970" in morsel["expires"]
-                if gone or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return Reply(response.status, response.headers, text, seconds)
+            self._keep_cookie(header)
+        return Reply(response.status, response.headers, data, seconds)
 
-    def get(self, path: str, **kwargs: Any) -> Reply:
-        return self.request("GET", path, **kwargs)
+    def _keep_cookie(self, header: str) -> None:
+        name, _, rest = header.partition("=")
+        value, _, attributes = rest.partition(";")
+        attributes = attributes.lower()
+        gone = "max-age=0" in attributes or "1970" in attributes
+        if gone or not value or value == '""':
+            self.cookies.pop(name.strip(), None)
+        else:
+            self.cookies[name.strip()] = value
 
-    def post(self, path: str, **kwargs: Any) -> Reply:
-        return self.request("POST", path, **kwargs)
+    def get(
+        self, path: str, headers: Mapping[str, str] | None = None, **named: str
+    ) -> Reply:
+        return self.request("GET", path, headers={**(headers or {}), **named})
+
+    def post(
+        self,
+        path: str,
+        *,
+        form: Mapping[str, str | bytes] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        return self.request("POST", path, body, headers, form=form)
 
     def csrf_token(self, path: str) -> str:
-        """The CSRF token of the form on `path` (fetching it sets the session)."""
+        """The Flask-WTF CSRF token of the form on `path` (fetching it sets the
+        session)."""
         reply = self.get(path)
         assert reply.status == 200, reply.text
         token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', reply.text)
@@ -587,6 +633,50 @@ class HttpClient:
         """Post `form` to `path` with the CSRF token of the form on `page` (`path`)."""
         token = self.csrf_token(page or path)
         return self.post(path, form={**form, "csrf_token": token})
+
+    def post_form(
+        self,
+        path: str,
+        fields: Mapping[str, str | bytes],
+        csrf_from: str | None = None,
+    ) -> Reply:
+        """POST a form; with `csrf_from`, first GET that page for Django's CSRF
+        cookie and token, as a browser would."""
+        form = dict(fields)
+        headers = {}
+        if csrf_from is not None:
+            page = self.get(csrf_from).text
+            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert match, f"no CSRF token on {csrf_from}"
+            form["csrfmiddlewaretoken"] = match.group(1)
+            headers["Referer"] = self.base + csrf_from
+        return self.request("POST", path, headers=headers, form=form)
+
+
+class _Inbox:
+    """aiosmtpd's handler: keeps every message delivered to it."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+@contextlib.contextmanager
+def smtp_inbox() -> Iterator[tuple[int, list[email.message.Message]]]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives:
+    (port, messages). It stands in for Mailpit, which has no Debian package."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox.messages
+    finally:
+        controller.stop()
 
 
 def mailed_link(outbox: Path, address: str, contains: str) -> str:
@@ -774,7 +864,8 @@ def assert_one_line(err: str, *needles: str) -> None:
 
 # -- a real browser ----------------------------------------------------------------
 
-SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -837,100 +928,6 @@ def flask_browser_page(prefix: str) -> Iterator[BrowserPage]:
             yield recorder
         finally:
             browser.close()
-
-
-# -- raw HTTP (bytes as given, redirects never followed): the Django probes --------
-
-
-@dataclasses.dataclass
-class RawReply:
-    """One HTTP answer: status, headers (lower-case names), body, seconds taken."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-@dataclasses.dataclass
-class RawHttpClient:
-    """A cookie-keeping HTTP/1.1 client that never follows redirects and can send
-    from any loopback address (127.0.0.2, ...), so a test can be many clients.
-
-    Bodies are sent as given (bytes), so a test can send what a browser never would:
-    invalid UTF-8, NUL, CR/LF.
-    """
-
-    base: str
-    source: str = "127.0.0.1"
-    cookies: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> RawReply:
-        import http.client
-        import urllib.parse
-
-        url = urllib.parse.urlsplit(self.base)
-        conn = http.client.HTTPConnection(
-            url.hostname, url.port, timeout=60, source_address=(self.source, 0)
-        )
-        sent = {"Host": f"{url.hostname}:{url.port}", **(headers or {})}
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        started = time.perf_counter()
-        try:
-            conn.request(method, path, body=body, headers=sent)
-            response = conn.getresponse()
-            data = response.read()
-        finally:
-            conn.close()
-        seconds = time.perf_counter() - started
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                cookie_value = rest.split(";", 1)[0]
-                if cookie_value and "max-age=0" not in value.lower():
-                    self.cookies[key.strip()] = cookie_value
-                else:
-                    self.cookies.pop(key.strip(), None)
-        lowered = {name.lower(): value for name, value in response.getheaders()}
-        return RawReply(response.status, lowered, data, seconds)
-
-    def get(self, path: str, **headers: str) -> RawReply:
-        return self.request("GET", path, headers=headers)
-
-    def post_form(
-        self, path: str, fields: Mapping[str, str | bytes], csrf_from: str | None = None
-    ) -> RawReply:
-        """POST a urlencoded form; with `csrf_from`, first GET that page for the
-        CSRF cookie and token, as a browser would."""
-        import urllib.parse
-
-        form = dict(fields)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if csrf_from is not None:
-            page = self.get(csrf_from).text
-            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-            assert match, f"no CSRF token on {csrf_from}"
-            form["csrfmiddlewaretoken"] = match.group(1)
-            headers["Referer"] = self.base + csrf_from
-        body = "&".join(
-            f"{urllib.parse.quote(k)}="
-            + urllib.parse.quote_from_bytes(
-                v if isinstance(v, bytes) else v.encode("utf-8", "surrogatepass")
-            )
-            for k, v in form.items()
-        )
-        return self.request("POST", path, body.encode("ascii"), headers)
 
 
 @contextlib.contextmanager

@@ -24,8 +24,7 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 
-from support import BIN, gunicorn, render_copie, run
-from support import RawHttpClient as HttpClient
+from support import BIN, HttpClient, gunicorn, render_copie, run
 
 PASSWORD = "a-long-server-test-password"
 USERS = ("alice", "bob", "carol", "dave", "erin")

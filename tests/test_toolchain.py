@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,17 @@ import yaml
 from stackpick.lock import uv_lock, wants_lock
 from support import (
     BIN,
+    HttpClient,
     assert_hand_written,
     assert_ruff_clean,
     gunicorn,
     rendered_files,
     run,
+    smtp_inbox,
 )
 
 SLUG = "my_site"
+PASSWORD = "a long and unusual passphrase"
 FLASK = {"needs_auth": False, "needs_api": False, "needs_admin": False}
 DJANGO = {"needs_api": False, "needs_admin": False}
 # Every value of every file-changing answer appears at least once per framework.
@@ -147,8 +151,15 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy")
 
 
+def sends_mail(combo: Mapping[str, Any]) -> bool:
+    """Django's allauth always mails (verification, reset); Flask with accounts."""
+    return combo["framework"] == "django" or bool(combo.get("needs_auth"))
+
+
 def expected_services(combo: Mapping[str, Any]) -> set[str]:
     services = {"web"}
+    if sends_mail(combo):
+        services.add("mailpit")
     if uses_postgres(combo):
         services.add("db")
     if combo.get("data") == "document":
@@ -166,17 +177,27 @@ def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
         if name in {"web", "worker", "beat"}:
             assert service["build"] == "."
             # Every service the app needs is healthy before it starts.
-            needs = expected_services(combo) & {"db", "mongo", "redis"}
+            needs = expected_services(combo) & {"db", "mongo", "redis", "mailpit"}
             assert service.get("depends_on", {}) == {
                 need: {"condition": "service_healthy"} for need in needs
             }
             assert service["env_file"] == [{"path": ".env", "required": False}]
+            # Whatever sends mail (the web app, the welcome-mail worker) sends it to
+            # Mailpit's SMTP port, never to the console or a real server.
+            assert (mail_settings(service) is not None) == sends_mail(combo)
         else:
             test = service["healthcheck"]["test"]
             assert test[0] == "CMD" and service["healthcheck"]["retries"] >= 3
             # Hybrid mode: published on this machine only, where .env points.
             assert all(p.startswith("127.0.0.1:") for p in service["ports"])
     env_text = (project / ".env").read_text()
+    if "mailpit" in services:
+        mailpit = services["mailpit"]
+        assert mailpit["image"].startswith("axllent/mailpit:v")
+        assert mailpit["healthcheck"]["test"] == ["CMD", "/mailpit", "readyz"]
+        assert set(mailpit["ports"]) == {"127.0.0.1:1025:1025", "127.0.0.1:8025:8025"}
+        # Hybrid mode: .env shows how the app on this machine reaches the same port.
+        assert ("MAIL_PORT=1025" in env_text) or ("smtp://localhost:1025" in env_text)
     if "db" in services:
         assert services["db"]["environment"]["POSTGRES_DB"] == SLUG
         assert f"@localhost:5432/{SLUG}" in env_text
@@ -185,6 +206,19 @@ def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
         assert services["worker"]["command"][:3] == ["celery", "-A", app]
         assert services["worker"]["healthcheck"] == {"disable": True}
     return compose
+
+
+def mail_settings(service: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The SMTP (host, port) a compose service's environment sends mail to, if any."""
+    env = service.get("environment", {})
+    if "EMAIL_URL" in env:  # Django (django-environ)
+        url = urllib.parse.urlsplit(env["EMAIL_URL"])
+        assert url.scheme == "smtp" and url.hostname and url.port
+        return url.hostname, url.port
+    if "MAIL_SERVER" in env:  # Flask-Mailman
+        assert env["MAIL_BACKEND"] == "smtp"
+        return env["MAIL_SERVER"], int(env["MAIL_PORT"])
+    return None
 
 
 def dockerfile_instructions(project: Path) -> list[tuple[str, str]]:
@@ -355,6 +389,49 @@ def test_compose_healthchecks_against_debian_servers(
         [redis[0], "-h", "127.0.0.1", "-p", redis_port, *redis[1:]], cwd=Path.cwd()
     )
     assert pong.stdout.strip() == "PONG"
+
+
+MAIL_SENDERS: dict[str, dict[str, Any]] = {
+    "flask": {**FLASK, "framework": "flask", "needs_auth": True, "data": "none"},
+    "django": {**DJANGO, "framework": "django"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_compose_mail_settings_deliver_sign_up_mail(copie: Any, framework: str) -> None:
+    """The web service's mail settings from compose.yaml, with Mailpit's address
+    swapped for a real SMTP server's: a sign-up's verification mail arrives there."""
+    combo = {**MAIL_SENDERS[framework], "database": "sqlite", "background_jobs": "none"}
+    project, compose = compose_of(copie, combo)
+    web = compose["services"]["web"]
+    assert mail_settings(web) == ("mailpit", 1025)
+    address = "newcomer@example.com"
+    with smtp_inbox() as (smtp_port, messages):
+        env = {
+            key: str(value)
+            .replace("mailpit", "127.0.0.1")
+            .replace("1025", str(smtp_port))
+            for key, value in web["environment"].items()
+        }
+        if framework == "flask":
+            run([BIN / "flask", "--app", SLUG, "db", "upgrade"], cwd=project, env=env)
+            app, path, link = "wsgi:app", "/auth/register", "/verify/"
+            form = {"email": address, "password": PASSWORD, "confirm": PASSWORD}
+        else:
+            run([sys.executable, "manage.py", "migrate", "-v0"], cwd=project, env=env)
+            app, path, link = "config.wsgi", "/accounts/signup/", "/confirm-email/"
+            form = {"email": address, "password1": PASSWORD, "password2": PASSWORD}
+        with gunicorn(app, cwd=project, env=env) as (base, _):
+            client = HttpClient(base)
+            if framework == "flask":
+                reply = client.submit(path, form)
+            else:
+                reply = client.post_form(path, form, csrf_from=path)
+            assert reply.status == 302
+        assert [m["To"] for m in messages] == [address]
+        body = messages[0].get_payload(decode=True) or b""
+        assert link in body.decode()
 
 
 def healthcheck_command(cmd: list[str], port: int) -> list[str]:

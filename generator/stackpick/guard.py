@@ -28,10 +28,11 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from stackpick.errors import Aborted, StackpickError
 
@@ -72,17 +73,11 @@ def termination_as_abort() -> Iterator[None]:
 
     global _terminated_by
     _terminated_by = None
-    try:
-        previous = {s: signal.signal(s, raise_terminated) for s in HANDLED_SIGNALS}
-        previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
-    except ValueError:  # not the main thread
+    handlers: dict[int, Any] = dict.fromkeys(HANDLED_SIGNALS, raise_terminated)
+    # SIGINT keeps its handler but is put back too: raise_terminated silences it.
+    handlers[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+    with _signal_handlers(handlers):
         yield
-        return
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def raise_if_terminated() -> None:
@@ -187,12 +182,24 @@ def shielded() -> Iterator[None]:
     For putting a user's files back after an abort: a second Ctrl-C or SIGTERM must
     not stop the restoring half-way. Outside the main thread this does nothing.
     """
-    try:
-        signals = (signal.SIGINT, *HANDLED_SIGNALS)
-        previous = {s: signal.signal(s, signal.SIG_IGN) for s in signals}
-    except ValueError:  # not the main thread
+    with _signal_handlers(
+        dict.fromkeys((signal.SIGINT, *HANDLED_SIGNALS), signal.SIG_IGN)
+    ):
         yield
-        return
+
+
+@contextmanager
+def _signal_handlers(handlers: Mapping[int, Any]) -> Iterator[None]:
+    """Install `handlers` (signal -> handler) for the block; put the old ones back.
+
+    Outside the main thread, where Python cannot handle signals, nothing changes.
+    """
+    previous: dict[int, Any] = {}
+    try:
+        for sig, handler in handlers.items():
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: signal.signal refuses the first one
+        pass
     try:
         yield
     finally:
