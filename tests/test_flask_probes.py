@@ -16,7 +16,7 @@ own (127.0.0.x) so the per-client limits of one probe do not spill into the next
 - roles: a member is refused the staff page (403) and the staff API (403 JSON) until
   `flask set-role` makes them staff;
 - tenants: another organisation's notes are a 404 (as a missing one) through every
-  page and the API, for reading, editing and deleting.
+  page and the API, for reading, changing and deleting.
 """
 
 from __future__ import annotations
@@ -334,6 +334,11 @@ def test_another_organisations_notes_are_out_of_reach(served: dict[str, Any]) ->
             seen[f"POST {path}"] = intruder.post(path, form=taken).status
         path = f"/api/notes/{note_id}"
         seen[f"GET {path}"] = intruder.get(path, headers=mine).status
+        body = json.dumps({"title": "Taken"}).encode()
+        json_headers = {**mine, "Content-Type": "application/json"}
+        patched = intruder.request("PATCH", path, body, json_headers)
+        seen[f"PATCH {path}"] = patched.status
+        seen[f"DELETE {path}"] = intruder.request("DELETE", path, None, mine).status
     print(f"\ncross-tenant probes: {seen}")
     assert set(seen.values()) == {404}, "the same 404 as for a note that does not exist"
 
