@@ -304,6 +304,8 @@ FULLEST_FLASK = {
     "needs_admin": True,
     "data": "relational",
     "database": "sqlite",
+    "needs_roles": True,
+    "multi_tenant": True,
 }
 
 

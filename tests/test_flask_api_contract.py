@@ -39,7 +39,13 @@ def api_token(base: str) -> str:
 @pytest.mark.parametrize(
     "answers",
     [
-        {"needs_auth": True, "needs_admin": True, "data": "relational"},
+        {
+            "needs_auth": True,
+            "needs_admin": True,
+            "data": "relational",
+            "needs_roles": True,
+            "multi_tenant": True,
+        },
         {"needs_auth": False, "needs_admin": False, "data": "relational"},
     ],
     ids=["accounts", "api-key"],

@@ -2,7 +2,8 @@
 
 The fullest project (accounts, API, admin, notes) is served by gunicorn with its mail
 written to a folder. The browser signs up, follows the link in the mail, logs in,
-writes a note, logs out, and opens the API docs. Any console error (a CSP violation,
+writes a note, edits it, deletes it (after a confirmation page), logs out, and opens
+the API docs. Any console error (a CSP violation,
 a missing file, a script error) fails the test. Screenshots of each page are kept in
 tests/artifacts/screenshots/.
 """
@@ -56,7 +57,7 @@ def browser() -> Iterator[BrowserPage]:
     assert recorder.problems == [], recorder.problems
 
 
-def test_sign_up_verify_log_in_write_a_note_log_out(
+def test_sign_up_verify_log_in_write_edit_delete_a_note_log_out(
     site: dict[str, Any], browser: BrowserPage
 ) -> None:
     page, base = browser.page, site["base"]
@@ -93,6 +94,26 @@ def test_sign_up_verify_log_in_write_a_note_log_out(
     page.get_by_role("button", name="Add the note").click()
     assert page.locator('[aria-invalid="true"]').count() == 1
     browser.shot("notes-error")
+
+    # Edit the note, then delete it: deleting asks first, on a page of its own.
+    page.locator("article.note", has_text="From a real browser").get_by_role(
+        "link", name="Edit"
+    ).click()
+    page.get_by_label("Title").fill("Edited in Chromium")
+    browser.shot("note-edit")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved “Edited in Chromium”.").wait_for()
+    edited = page.locator("article.note", has_text="Edited in Chromium")
+    edited.get_by_role("link", name="Delete").click()
+    page.get_by_role("heading", name="Delete “Edited in Chromium”?").wait_for()
+    browser.shot("note-delete")
+    page.get_by_role("link", name="Cancel").click()
+    assert edited.count() == 1, "kept on Cancel"
+    edited.get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_text("Deleted “Edited in Chromium”.").wait_for()
+    assert page.locator("article.note", has_text="Edited in Chromium").count() == 0
+    browser.shot("note-deleted")
 
     page.locator("details.dropdown summary").click()
     page.get_by_role("button", name="Log out").click()
@@ -137,7 +158,8 @@ def test_admin_asks_before_deleting(site: dict[str, Any], browser: BrowserPage) 
 
     page.goto(base + "/admin/notes_admin/")
     row = page.locator("tr", has_text="Doomed note")
-    assert row.locator("td", has_text=ADMIN).count() == 1, "owner shown by email"
+    owner = row.get_by_role("cell", name=ADMIN, exact=True)
+    assert owner.count() == 1, "owner shown by email"
     browser.shot("admin-notes")
     questions: list[str] = []
 

@@ -1,10 +1,10 @@
 """An attacker's probes against a generated Flask project served by `gunicorn -w 4`.
 
-The fullest project (accounts, API, admin, notes on SQLite) runs in its production
-configuration, over plain HTTP as if behind its TLS proxy, with its mail written to a
-folder. Each probe speaks over real HTTP, on a new connection per request so any of
-the four workers may answer, and from loopback addresses of its own (127.0.0.x) so
-the per-client limits of one probe do not spill into the next:
+The fullest project (accounts, API, admin, roles, tenants, notes on SQLite) runs in
+its production configuration, over plain HTTP as if behind its TLS proxy, with its
+mail written to a folder. Each probe speaks over real HTTP, on a new connection per
+request so any of the four workers may answer, and from loopback addresses of its
+own (127.0.0.x) so the per-client limits of one probe do not spill into the next:
 
 - guessing: 10 wrong passwords spread over the workers lock the account, and then
   the right password is refused too;
@@ -12,7 +12,11 @@ the per-client limits of one probe do not spill into the next:
   ratio of their median times stays near 1 (a ratio, never a wall-clock threshold);
 - replay: session and remember-me cookies, and API tokens, captured before log-out
   or a password change no longer authenticate;
-- odd input: NUL, lone surrogates, CR/LF, over-long values never give a 500.
+- odd input: NUL, lone surrogates, CR/LF, over-long values never give a 500;
+- roles: a member is refused the staff page (403) and the staff API (403 JSON) until
+  `flask set-role` makes them staff;
+- tenants: another organisation's notes are a 404 (as a missing one) through every
+  page and the API, for reading, changing and deleting.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from typing import Any
 import pytest
 
 from support import (
+    BIN,
     HttpClient,
     Reply,
     gunicorn,
     mailed_link,
     migrated_flask_project,
+    run,
 )
 
 pytestmark = pytest.mark.slow
@@ -57,7 +63,7 @@ def served(copie_session: Any) -> Iterator[dict[str, Any]]:
         "MAIL_FILE_PATH": str(outbox),
     }
     with gunicorn("wsgi:app", cwd=project, env=env, workers=4) as (base, _):
-        yield {"base": base, "outbox": outbox}
+        yield {"base": base, "outbox": outbox, "project": project, "env": env}
     logs = "".join(p.read_text() for p in project.glob("gunicorn-*.log"))
     assert "Traceback" not in logs, logs
 
@@ -76,6 +82,14 @@ def log_in(
     client: HttpClient, email: str, password: str = PASSWORD, **extra: str
 ) -> Reply:
     return client.submit("/auth/login", {"email": email, "password": password, **extra})
+
+
+def api_token(client: HttpClient, email: str) -> str:
+    """A bearer token for the account, from POST /api/tokens (HTTP Basic)."""
+    basic = base64.b64encode(f"{email}:{PASSWORD}".encode()).decode()
+    reply = client.post("/api/tokens", headers={"Authorization": f"Basic {basic}"})
+    assert reply.status == 201, reply.text
+    return json.loads(reply.text)["token"]
 
 
 def test_guessing_is_stopped_across_workers(served: dict[str, Any]) -> None:
@@ -171,10 +185,7 @@ def test_cookies_and_tokens_die_with_the_login(served: dict[str, Any]) -> None:
     assert log_in(client, email, remember="y").status == 302
     captured = dict(client.cookies)
     assert {"session", "remember_token"} <= set(captured)
-    basic = base64.b64encode(f"{email}:{PASSWORD}".encode()).decode()
-    api_token = json.loads(
-        client.post("/api/tokens", headers={"Authorization": f"Basic {basic}"}).text
-    )["token"]
+    token = api_token(client, email)
     replays = {
         "session cookie": {"Cookie": f"session={captured['session']}"},
         "remember-me cookie": {
@@ -196,7 +207,7 @@ def test_cookies_and_tokens_die_with_the_login(served: dict[str, Any]) -> None:
         print(f"\nreplay after log-out: {what} -> {reply.status}")
         assert reply.status == 302 and "/auth/login" in reply.headers["Location"]
     reply = HttpClient(served["base"], "127.0.0.7").get(
-        "/api/me", headers={"Authorization": f"Bearer {api_token}"}
+        "/api/me", headers={"Authorization": f"Bearer {token}"}
     )
     print(f"replay after log-out: API token -> {reply.status}")
     assert reply.status == 401
@@ -268,3 +279,73 @@ def test_odd_input_never_gives_a_500(served: dict[str, Any]) -> None:
         statuses.append(reply.status)
         assert reply.status == 400, (body, reply.status, reply.text[:300])
     print(f"\nodd input: {len(statuses)} requests, statuses {sorted(set(statuses))}")
+
+
+def test_roles_are_enforced_over_http(served: dict[str, Any]) -> None:
+    email = "would-be-staff@example.com"
+    client = sign_up(served, email, "127.0.0.20")
+    assert log_in(client, email).status == 302
+    bearer = {"Authorization": f"Bearer {api_token(client, email)}"}
+    visitor = HttpClient(served["base"], "127.0.0.21")
+    assert visitor.get("/staff/").status == 302
+    assert visitor.get("/api/users").status == 401
+
+    page, api = client.get("/staff/"), client.get("/api/users", headers=bearer)
+    print(f"\nmember: /staff/ -> {page.status}, /api/users -> {api.status}")
+    assert page.status == 403 and "You do not have access" in page.text
+    assert api.status == 403 and json.loads(api.text)["error"] == "Forbidden"
+
+    flask = [BIN / "flask", "--app", "probed", "set-role", email, "staff"]
+    run(flask, cwd=served["project"], env=served["env"])
+    page, api = client.get("/staff/"), client.get("/api/users", headers=bearer)
+    print(f"staff: /staff/ -> {page.status}, /api/users -> {api.status}")
+    assert page.status == 200 and email in page.text
+    assert api.status == 200
+    assert email in [user["email"] for user in json.loads(api.text)["users"]]
+
+
+def test_another_organisations_notes_are_out_of_reach(served: dict[str, Any]) -> None:
+    owner_email, intruder_email = "tenant-a@example.com", "tenant-b@example.com"
+    owner = sign_up(served, owner_email, "127.0.0.22")
+    intruder = sign_up(served, intruder_email, "127.0.0.23")
+    assert log_in(owner, owner_email).status == 302
+    assert log_in(intruder, intruder_email).status == 302
+    theirs = {"Authorization": f"Bearer {api_token(owner, owner_email)}"}
+    mine = {"Authorization": f"Bearer {api_token(intruder, intruder_email)}"}
+
+    form = {"title": "Tenant A's plan", "body": "for A's eyes only"}
+    assert owner.submit("/notes/", form).status == 302
+    created = owner.post(
+        "/api/notes",
+        body=json.dumps({"title": "Tenant A's API note"}).encode(),
+        headers={**theirs, "Content-Type": "application/json"},
+    )
+    assert created.status == 201
+    ids = sorted(set(re.findall(r"/notes/(\d+)/edit", owner.get("/notes/").text)))
+    assert len(ids) == 2
+
+    token = intruder.csrf_token("/notes/")
+    seen: dict[str, int] = {}
+    for note_id in [*ids, "999999"]:  # the last one does not exist at all
+        for action in ("edit", "delete"):
+            path = f"/notes/{note_id}/{action}"
+            seen[f"GET {path}"] = intruder.get(path).status
+            taken = {"title": "Taken", "csrf_token": token}
+            seen[f"POST {path}"] = intruder.post(path, form=taken).status
+        path = f"/api/notes/{note_id}"
+        seen[f"GET {path}"] = intruder.get(path, headers=mine).status
+        body = json.dumps({"title": "Taken"}).encode()
+        json_headers = {**mine, "Content-Type": "application/json"}
+        patched = intruder.request("PATCH", path, body, json_headers)
+        seen[f"PATCH {path}"] = patched.status
+        seen[f"DELETE {path}"] = intruder.request("DELETE", path, None, mine).status
+    print(f"\ncross-tenant probes: {seen}")
+    assert set(seen.values()) == {404}, "the same 404 as for a note that does not exist"
+
+    assert "Tenant A" not in intruder.get("/notes/").text
+    assert "Tenant A" not in intruder.get("/api/notes", headers=mine).text
+    listed = json.loads(owner.get("/api/notes", headers=theirs).text)["notes"]
+    assert sorted(note["title"] for note in listed) == [
+        "Tenant A's API note",
+        "Tenant A's plan",
+    ]

@@ -1,7 +1,9 @@
 """Generated Flask projects, run the way their users and their CI would run them.
 
 Every combination of the options that change files (needs_auth x needs_api x
-needs_admin x data, and database where a SQL database is used) is rendered once and
+needs_admin x data, and database where a SQL database is used) is rendered once, and
+roles (needs_roles) and tenants (multi_tenant) in combinations with the API and the
+admin on and off, on SQLite and PostgreSQL, with notes and accounts only; each is
 checked end to end in one test: hand-written look, lint, bandit, migrations
 (`flask db upgrade` and `flask db check`), and the project's own test suite. The
 PostgreSQL combinations run their migrations and tests on a real server (the
@@ -62,11 +64,38 @@ def _combinations() -> list[dict[str, Any]]:
         # `database` changes files only where there is a SQL database.
         databases = ("sqlite", "postgresql") if uses_sql(combo) else ("sqlite",)
         combos.extend({**combo, "database": database} for database in databases)
-    return combos
+    return combos + ROLES_AND_TENANTS
+
+
+def _roles_and_tenants(
+    api: bool, admin: bool, data: str, database: str, roles: bool, tenants: bool
+) -> dict[str, Any]:
+    return {
+        "needs_auth": True,
+        "needs_api": api,
+        "needs_admin": admin,
+        "data": data,
+        "database": database,
+        "needs_roles": roles,
+        "multi_tenant": tenants,
+    }
+
+
+# Roles and tenants need accounts; each of them with and without the API and the
+# admin, with notes and with accounts only, on both databases.
+ROLES_AND_TENANTS = [
+    _roles_and_tenants(True, True, "relational", "sqlite", True, True),
+    _roles_and_tenants(False, False, "relational", "postgresql", True, True),
+    _roles_and_tenants(True, False, "relational", "sqlite", True, False),
+    _roles_and_tenants(False, True, "relational", "sqlite", False, True),
+    _roles_and_tenants(True, True, "none", "postgresql", True, True),
+    _roles_and_tenants(False, False, "none", "sqlite", True, False),
+]
 
 
 # API-only (html_pages=false, which needs the API): the microservice (no accounts,
-# no data), accounts on SQLite (kind=api), the admin alone on PostgreSQL, documents.
+# no data), accounts on SQLite (kind=api), the admin alone on PostgreSQL, documents,
+# and accounts with the admin, roles and tenants (roles enforced on the API only).
 API_ONLY = [
     {
         "needs_auth": auth,
@@ -75,12 +104,15 @@ API_ONLY = [
         "data": data,
         "database": database,
         "html_pages": False,
+        "needs_roles": extras,
+        "multi_tenant": extras,
     }
-    for auth, admin, data, database in (
-        (False, False, "none", "sqlite"),
-        (True, False, "relational", "sqlite"),
-        (False, True, "relational", "postgresql"),
-        (False, False, "document", "sqlite"),
+    for auth, admin, data, database, extras in (
+        (False, False, "none", "sqlite", False),
+        (True, False, "relational", "sqlite", False),
+        (False, True, "relational", "postgresql", False),
+        (False, False, "document", "sqlite", False),
+        (True, True, "relational", "sqlite", True),
     )
 ]
 COMBINATIONS = _combinations() + API_ONLY
@@ -111,11 +143,15 @@ def combo_id(combo: Mapping[str, Any]) -> str:
         "admin" if combo["needs_admin"] else "noadmin",
         combo["data"],
     ]
+    parts += [name for name, key in EXTRAS if combo.get(key)]
     if uses_sql(combo):
         parts.append(combo["database"])
     if combo.get("html_pages") is False:
         parts.append("apionly")
     return "-".join(parts)
+
+
+EXTRAS = (("roles", "needs_roles"), ("tenants", "multi_tenant"))
 
 
 def create_database(server: str) -> str:
@@ -173,6 +209,10 @@ def test_generated_project(
         env = {"FLASK_CONFIG": "development", "DATABASE_URL": database_url}
         upgraded = flask_cli(project, "db", "upgrade", env=env)
         assert "Running upgrade  -> 39a3b617795d" in upgraded
+        # The roles (as data) and the organisations come with their own revisions.
+        assert ("-> b6f0c2d4e8a1, Roles" in upgraded) == bool(combo.get("needs_roles"))
+        tenants = "-> c3a9e5f1d7b2, Tenants" in upgraded
+        assert tenants == bool(combo.get("multi_tenant"))
         assert "No new upgrade operations detected" in flask_cli(
             project, "db", "check", env=env
         )

@@ -86,6 +86,8 @@ STORED = {f"{SLUG}/forms.py", f"{SLUG}/models.py", "tests/test_models.py"}
 NOTES = {
     f"{SLUG}/notes.py",
     f"{SLUG}/templates/notes/index.html",
+    f"{SLUG}/templates/notes/edit.html",
+    f"{SLUG}/templates/notes/delete.html",
     "tests/test_notes.py",
 }
 MIGRATIONS = {
@@ -115,6 +117,18 @@ API = {
         )
     ),
     "tests/test_api.py",
+}
+ROLES = {
+    f"{SLUG}/roles.py",
+    f"{SLUG}/staff.py",
+    f"{SLUG}/commands.py",
+    f"{SLUG}/templates/staff/index.html",
+    "migrations/versions/b6f0c2d4e8a1_roles.py",
+    "tests/test_roles.py",
+}
+TENANTS = {
+    "migrations/versions/c3a9e5f1d7b2_organisations.py",
+    "tests/test_tenants.py",
 }
 ADMIN = {
     f"{SLUG}/admin.py",
@@ -222,6 +236,34 @@ def test_accounts_without_data_store_only_users(copie: Any, database: str) -> No
     assert files == ALWAYS | ACCOUNTS | STORED | MIGRATIONS | ACCOUNT_MIGRATION | ADMIN
     assert "class Note" not in (project / SLUG / "models.py").read_text()
     assert ("psycopg" in dependencies(project)) == (database == "postgresql")
+
+
+def test_roles_and_tenants_add_their_files(copie: Any) -> None:
+    answers = {"needs_auth": True, "needs_api": False, "needs_admin": False}
+    plain = ALWAYS | ACCOUNTS | REGISTER | STORED | NOTES | MIGRATIONS
+    plain |= ACCOUNT_MIGRATION
+    project = render(copie, **answers, data="relational", needs_roles=True)
+    assert files_of(project) == plain | ROLES
+    project = render(copie, **answers, data="relational", multi_tenant=True)
+    assert files_of(project) == plain | TENANTS
+    assert "Note.visible_to(user)" in (project / "README.md").read_text()
+    assert "schema_translate_map" in (project / "README.md").read_text()
+    assert_hand_written(project)
+
+
+def test_roles_and_tenants_need_accounts_in_sql(copie: Any) -> None:
+    """MongoDB keeps the accounts outside SQL, and without sign-up there are none to
+    give a role or an organisation: the README says so, no file half-does it."""
+    for answers in (
+        {"needs_auth": True, "data": "document"},
+        {"needs_auth": False, "needs_admin": True, "data": "relational"},
+    ):
+        project = render(copie, **answers, needs_roles=True, multi_tenant=True)
+        # commands.py is there for the admin or MongoDB; without set-role.
+        assert not (ROLES | TENANTS) & files_of(project) - {f"{SLUG}/commands.py"}
+        assert "set-role" not in (project / SLUG / "commands.py").read_text()
+        readme = (project / "README.md").read_text()
+        assert "- Multi-tenant: **not built**" in readme
 
 
 def test_the_secret_lives_only_in_the_git_ignored_env(copie: Any) -> None:

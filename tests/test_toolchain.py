@@ -54,6 +54,8 @@ REPRESENTATIVE: list[dict[str, Any]] = [
         "data": "relational",
         "database": "postgresql",
         "background_jobs": "celery",
+        "needs_roles": True,
+        "multi_tenant": True,
     },
     {**FLASK, "framework": "flask", "needs_api": True, "data": "document"},
     {**FLASK, "framework": "flask", "data": "none"},
@@ -96,6 +98,11 @@ def combo_id(combo: Mapping[str, Any]) -> str:
         if combo.get(k)
     ]
     parts.append(combo.get("data", ""))
+    parts += [
+        n
+        for n, k in (("roles", "needs_roles"), ("tenants", "multi_tenant"))
+        if combo.get(k)
+    ]
     parts.append(combo.get("database", "") if uses_sql(combo) else "")
     parts.append(combo.get("background_jobs", ""))
     parts.append("apionly" if combo.get("html_pages") is False else "")
