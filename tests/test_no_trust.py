@@ -40,7 +40,12 @@ def test_renders_without_trust(
     code = main(["new", str(project), "--defaults", "--no-git", *args])
     assert code == 0, capsys.readouterr().err
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    # `database` is asked only where there is a SQL database.
-    expected = {k: v for k, v in data.items() if k != "database" or k in recorded}
+    # A question that is not asked is not recorded: `database` only where there is a
+    # SQL database, `needs_roles` only with accounts.
+    asked_only = {
+        "database": "database" in recorded,
+        "needs_roles": recorded["needs_auth"],
+    }
+    expected = {k: v for k, v in data.items() if asked_only.get(k, True)}
     assert {key: recorded[key] for key in expected} == expected
     assert_hand_written(project)

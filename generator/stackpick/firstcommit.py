@@ -16,6 +16,12 @@ from pathlib import Path
 from stackpick.errors import StackpickError
 
 NEUTRAL_AUTHOR = ("stackpick", "stackpick@users.noreply.invalid")
+# What git prints when a write fails for want of space (pack writes use their own).
+DISK_FULL_PHRASES = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Out of diskspace",
+)
 
 
 def first_commit(project: Path, notes: list[str]) -> bool:
@@ -92,8 +98,12 @@ def _git_failed(project: Path, notes: list[str], step: str, stderr: str) -> bool
 
 
 def _disk_full(folder: Path, stderr: str) -> bool:
-    """Whether a failure came from a full disk (git does not always say ENOSPC)."""
-    if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
+    """Whether a failure came from a full disk (git does not always say ENOSPC).
+
+    git writing a pack (as `git add` does for a whole new project) reports its own
+    words, "Out of diskspace", instead of the system's message.
+    """
+    if any(phrase in stderr for phrase in DISK_FULL_PHRASES):
         return True
     try:
         info = os.statvfs(folder)
