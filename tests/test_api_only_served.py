@@ -3,8 +3,9 @@
 What a client of the running service meets: `/` says what it is in JSON, an
 unknown address is a JSON 404, a wrong method a JSON 405 with `Allow`, the API docs
 page and its (vendored) Swagger UI files are served, and no response sets a session
-or CSRF cookie. The projects' own suites check the same in-process; this checks the
-production configuration behind a real WSGI server.
+or CSRF cookie; `/healthz` is 200 while PostgreSQL answers and 503 when it does not.
+The projects' own suites check the same in-process; this checks the production
+configuration behind a real WSGI server.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from support import HttpClient, gunicorn, render_copie, run
+from support import HttpClient, free_port, gunicorn, render_copie, run
 
 
-def flask_service(copie: Any) -> tuple[Path, str, dict[str, str]]:
-    project = render_copie(copie, "flask", project_name="My Site", kind="microservice")
+def flask_service(copie: Any, **answers: Any) -> tuple[Path, str, dict[str, str]]:
+    answers = {"kind": "microservice", **answers}
+    project = render_copie(copie, "flask", project_name="My Site", **answers)
     env = {"FLASK_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
     return project, "wsgi:app", env
 
@@ -83,3 +85,29 @@ def test_gunicorn_answers_json_for_the_root_and_every_error(
             assert client.request("GET", html.unescape(url)).status == 200, url
         # Nothing here is for a browser session.
         assert not client.cookies, client.cookies
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_healthz_follows_the_database(
+    copie: Any, postgres_server: str, framework: str
+) -> None:
+    """200 with a real PostgreSQL behind the app, 503 where no server listens."""
+    if framework == "flask":
+        project, app, env = flask_service(copie, kind="api", database="postgresql")
+    else:
+        project, app, env = django_service(copie)
+    cases = [
+        (f"{postgres_server}/postgres", 200, {"status": "ok", "database": "ok"}),
+        (
+            f"postgresql://nobody@127.0.0.1:{free_port()}/gone",
+            503,
+            {"status": "unavailable", "database": "unreachable"},
+        ),
+    ]
+    for url, status, body in cases:
+        served = {**env, "DATABASE_URL": url}
+        with gunicorn(app, cwd=project, env=served, probe="/") as (base, _):
+            reply = HttpClient(base).request("GET", "/healthz")
+            assert reply.status == status, reply.text
+            assert json_of(reply) == body

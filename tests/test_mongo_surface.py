@@ -33,7 +33,8 @@ from stackpick.cli import main
 # kind of object -> {method: keyword arguments allowed}
 ALLOWED_CALLS: dict[str, dict[str, set[str]]] = {
     "client": {"get_default_database": set()},
-    "database": {},  # collections only, by attribute or by item
+    # Collections by attribute or by item; `command` only for /healthz's ping.
+    "database": {"command": set()},
     "collection": {
         "create_index": {"unique"},
         "find": {"sort", "projection", "limit", "skip"},
@@ -56,6 +57,7 @@ ALLOWED_IMPORTS = {
     ("pymongo", "ReturnDocument"),
     ("pymongo.database", "Database"),
     ("pymongo.errors", "DuplicateKeyError"),
+    ("pymongo.errors", "PyMongoError"),
     ("bson", "ObjectId"),
     ("bson.errors", "InvalidId"),
 }

@@ -2,6 +2,7 @@
 
 import pytest
 import sentry_sdk
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -28,4 +29,18 @@ def test_a_dsn_turns_sentry_on() -> None:
 def test_healthz(client: Client) -> None:
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.content == b"ok"
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_does_not_answer(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def server_gone() -> None:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(connection, "cursor", server_gone)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert "the database does not answer" in caplog.text
