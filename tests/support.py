@@ -6,10 +6,13 @@ started and stopped by its own PID, and checks that a rendered tree looks hand-w
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import email
 import email.message
+import hashlib
+import hmac
 import http.client
 import http.cookies
 import os
@@ -679,6 +682,15 @@ def smtp_inbox() -> Iterator[tuple[int, list[email.message.Message]]]:
         yield controller.port, inbox.messages
     finally:
         controller.stop()
+
+
+def totp_code(secret: str, period: int = 30) -> str:
+    """The code an authenticator app shows now for a base32 `secret` (RFC 6238)."""
+    counter = int(time.time() // period).to_bytes(8, "big")
+    digest = hmac.new(base64.b32decode(secret), counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 def mailed_link(outbox: Path, address: str, contains: str) -> str:

@@ -2,7 +2,9 @@
 
 One served project (production settings, gunicorn, PostgreSQL; mail written to
 files): sign up, open the link from the verification mail, log in, create, edit and
-delete an item, log out, then the admin (deleting asks first) and the API docs. Any
+delete an item, log out, then two-factor authentication (turned on with an
+authenticator app's code, then a recovery code at the next log-in), the admin
+(deleting asks first) and the API docs. Any
 console error, CSP violation, failed asset or uncaught script error fails the test.
 Screenshots of every page land in tests/artifacts/screenshots/.
 """
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from support import chromium_page, gunicorn, render_copie, run, screenshot
+from support import chromium_page, gunicorn, render_copie, run, screenshot, totp_code
 
 PASSWORD = "a-long-browser-test-password"
 
@@ -62,7 +64,13 @@ def site(copie_session: Any, postgres_server: str) -> Iterator[tuple[str, Path]]
     )
     make_item = (
         "from accounts.models import User; from items.models import Item; "
-        "Item.objects.create(owner=User.objects.get(username='admin'), title='Old')"
+        "from allauth.account.models import EmailAddress; "
+        "admin = User.objects.get(username='admin'); "
+        "Item.objects.create(owner=admin, title='Old'); "
+        "owner = User.objects.create_user('owner', 'owner@example.com', "
+        f"'{PASSWORD}'); "
+        "[EmailAddress.objects.create(user=u, email=u.email, verified=True, "
+        "primary=True) for u in (admin, owner)]"
     )
     run([sys.executable, "manage.py", "shell", "-c", make_item], project, env)
     with gunicorn("config.wsgi", cwd=project, env=env, workers=2) as (base, _):
@@ -149,13 +157,53 @@ def test_sign_up_to_log_out(site: tuple[str, Path]) -> None:
 
 
 @pytest.mark.slow
+def test_two_factor_from_the_account_page(site: tuple[str, Path]) -> None:
+    base, _ = site
+    with chromium_page() as (page, problems):
+        page.goto(base + "/accounts/login/")
+        page.fill('input[name="login"]', "owner@example.com")
+        page.fill('input[name="password"]', PASSWORD)
+        page.locator("main").get_by_role("button", name="Sign In").click()
+        page.wait_for_url(base + "/")
+        page.goto(base + "/accounts/profile/")
+        page.get_by_role("button", name="Two-factor authentication").click()
+        page.get_by_role("link", name="Activate").click()
+        page.fill('input[name="password"]', PASSWORD)  # asked again, first
+        page.get_by_role("button", name="Confirm").click()
+        secret = page.locator("#authenticator_secret").input_value()
+        screenshot(page, "django-2fa-activate")
+        page.fill('input[name="code"]', totp_code(secret))
+        page.locator("main").get_by_role("button", name="Activate").click()
+        page.wait_for_url("**/2fa/recovery-codes/")
+        codes = page.locator("#recovery_codes").input_value().split()
+        assert len(codes) == 10
+        screenshot(page, "django-2fa-recovery-codes")
+
+        page.locator("details.dropdown summary").click()
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(base + "/")
+        page.goto(base + "/accounts/login/")
+        page.fill('input[name="login"]', "owner@example.com")
+        page.fill('input[name="password"]', PASSWORD)
+        page.locator("main").get_by_role("button", name="Sign In").click()
+        page.wait_for_url("**/2fa/authenticate/")
+        screenshot(page, "django-2fa-authenticate")
+        page.fill('input[name="code"]', codes[0])
+        page.locator("main").get_by_role("button", name="Sign In").click()
+        page.wait_for_url(base + "/")
+        assert page.get_by_text("owner@example.com").count() >= 1
+    assert not problems, problems
+
+
+@pytest.mark.slow
 def test_the_admin_asks_before_deleting(site: tuple[str, Path]) -> None:
     base, _ = site
     with chromium_page() as (page, problems):
-        page.goto(base + "/admin/login/")
-        page.fill('input[name="username"]', "admin")
+        page.goto(base + "/admin/")  # signs in on the account pages, then back
+        page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+        page.fill('input[name="login"]', "admin@example.com")
         page.fill('input[name="password"]', PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        page.locator("main").get_by_role("button", name="Sign In").click()
         page.wait_for_url(base + "/admin/")
         screenshot(page, "django-admin")
         page.goto(base + "/admin/items/item/")

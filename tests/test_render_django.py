@@ -135,6 +135,7 @@ ALWAYS = {
     "tests/test_items.py",
     "tests/test_observability.py",
     "tests/test_pages.py",
+    "tests/test_two_factor.py",
 }
 
 
@@ -180,7 +181,10 @@ def test_everything_on(copie: Any) -> None:
     deps = " ".join(dependencies(project))
     assert "djangorestframework" in deps and "drf-spectacular[sidecar]" in deps
     assert "psycopg[binary]" in deps
+    # Two-factor authentication comes with the account pages.
+    assert "django-allauth[mfa]" in deps
     base = (project / "config/settings/base.py").read_text()
+    assert '"allauth.mfa"' in base and 'MFA_SUPPORTED_TYPES = ["totp"' in base
     assert '"config.apps.ProjectAdminConfig"' in base
     assert '"django.contrib.admin"' not in base
     assert "REST_FRAMEWORK" in base and "SPECTACULAR_SETTINGS" in base
@@ -318,6 +322,7 @@ ACCOUNT_PAGES = {
     "templates/allauth/layouts/base.html",
     "templates/base.html",
     "tests/test_accounts.py",
+    "tests/test_two_factor.py",
 }
 
 
@@ -336,6 +341,8 @@ def test_api_only_without_accounts_serves_no_pages(copie: Any) -> None:
         assert machinery not in base
     assert "django.contrib.admin" not in base
     assert "SessionAuthentication" not in base
+    assert "allauth.mfa" not in base, "no pages to turn two-factor on from"
+    assert "django-allauth>=" in " ".join(dependencies(project))
     assert '"rest_framework.renderers.JSONRenderer"' in base
     urls = (project / "config/urls.py").read_text()
     assert 'path("", root, name="home")' in urls and "accounts/" not in urls
