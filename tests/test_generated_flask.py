@@ -95,7 +95,7 @@ ROLES_AND_TENANTS = [
 
 # API-only (html_pages=false, which needs the API): the microservice (no accounts,
 # no data), accounts on SQLite (kind=api), the admin alone on PostgreSQL, documents,
-# and accounts with the admin, roles and tenants (roles enforced on the API only).
+# and accounts with roles and tenants (roles enforced on the API only, no admin).
 API_ONLY = [
     {
         "needs_auth": auth,
@@ -112,7 +112,7 @@ API_ONLY = [
         (True, False, "relational", "sqlite", False),
         (False, True, "relational", "postgresql", False),
         (False, False, "document", "sqlite", False),
-        (True, True, "relational", "sqlite", True),
+        (True, False, "relational", "sqlite", True),
     )
 ]
 COMBINATIONS = _combinations() + API_ONLY
