@@ -85,6 +85,13 @@ def newest_link(mail: Path, pattern: str) -> str:
     return found.group(0)
 
 
+def sign_in(page: Any, email: str) -> None:
+    """Fill in and send the log-in form the page shows (allauth's)."""
+    page.fill('input[name="login"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+
+
 @pytest.mark.slow
 def test_sign_up_to_log_out(site: tuple[str, Path]) -> None:
     base, mail = site
@@ -107,10 +114,8 @@ def test_sign_up_to_log_out(site: tuple[str, Path]) -> None:
         page.locator("main").get_by_role("button", name="Confirm").click()
         page.wait_for_url("**/accounts/login/")
 
-        page.fill('input[name="login"]', "reader@example.com")
-        page.fill('input[name="password"]', PASSWORD)
         screenshot(page, "django-log-in")
-        page.locator("main").get_by_role("button", name="Sign In").click()
+        sign_in(page, "reader@example.com")
         page.wait_for_url(base + "/")
         assert page.get_by_text("reader@example.com").count() >= 1
 
@@ -161,9 +166,7 @@ def test_two_factor_from_the_account_page(site: tuple[str, Path]) -> None:
     base, _ = site
     with chromium_page() as (page, problems):
         page.goto(base + "/accounts/login/")
-        page.fill('input[name="login"]', "owner@example.com")
-        page.fill('input[name="password"]', PASSWORD)
-        page.locator("main").get_by_role("button", name="Sign In").click()
+        sign_in(page, "owner@example.com")
         page.wait_for_url(base + "/")
         page.goto(base + "/accounts/profile/")
         page.get_by_role("button", name="Two-factor authentication").click()
@@ -183,9 +186,7 @@ def test_two_factor_from_the_account_page(site: tuple[str, Path]) -> None:
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url(base + "/")
         page.goto(base + "/accounts/login/")
-        page.fill('input[name="login"]', "owner@example.com")
-        page.fill('input[name="password"]', PASSWORD)
-        page.locator("main").get_by_role("button", name="Sign In").click()
+        sign_in(page, "owner@example.com")
         page.wait_for_url("**/2fa/authenticate/")
         screenshot(page, "django-2fa-authenticate")
         page.fill('input[name="code"]', codes[0])
@@ -201,9 +202,7 @@ def test_the_admin_asks_before_deleting(site: tuple[str, Path]) -> None:
     with chromium_page() as (page, problems):
         page.goto(base + "/admin/")  # signs in on the account pages, then back
         page.wait_for_url(re.compile(r"/accounts/login/\?next="))
-        page.fill('input[name="login"]', "admin@example.com")
-        page.fill('input[name="password"]', PASSWORD)
-        page.locator("main").get_by_role("button", name="Sign In").click()
+        sign_in(page, "admin@example.com")
         page.wait_for_url(base + "/admin/")
         screenshot(page, "django-admin")
         page.goto(base + "/admin/items/item/")
