@@ -7,6 +7,7 @@ network and leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -37,6 +38,41 @@ def hello(request):
 
 
 urlpatterns.append(path("", hello))
+"""
+
+# Run in a starter's folder: import its WSGI app as gunicorn's worker does, print the
+# library modules (site-packages) that brought in, in import order.
+LIBRARY_MODULES = """
+import json, sys, sysconfig
+import wsgi
+purelib = sysconfig.get_paths()["purelib"]
+print(json.dumps([name for name, module in list(sys.modules.items())
+                  if (getattr(module, "__file__", None) or "").startswith(purelib)]))
+"""
+
+LIBRARIES_ALONE = '''"""Flask's hello world, after a starter's library modules."""
+
+import importlib
+
+for name in {names!r}:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # a module a library registers under a second name
+        pass
+'''
+
+HELLO_IN_STACK = """
+from django.http import HttpResponse
+from django.urls import path
+
+from config.urls import urlpatterns as site
+
+
+def hello(request):
+    return HttpResponse("Hello, World!")
+
+
+urlpatterns = [path("", hello), *site]
 """
 
 FLASK_FULL = {
@@ -122,6 +158,19 @@ def bare_django(where: Path) -> App:
     return App("startproject hello world", folder, "hello.wsgi")
 
 
+def libraries_alone(where: Path, starter: App) -> App:
+    """Bare Flask plus every library module `starter`'s worker imports, none of them
+    used: what serving with those libraries costs before any of the starter's code."""
+    found = sh(sys.executable, "-c", LIBRARY_MODULES, cwd=starter.cwd, env=starter.env)
+    names = json.loads(found.stdout.strip().splitlines()[-1])
+    folder = where / f"{starter.cwd.name}-libraries"
+    folder.mkdir()
+    (folder / "app.py").write_text(
+        LIBRARIES_ALONE.format(names=names) + BARE_FLASK.split('"""', 2)[2]
+    )
+    return App(f"{starter.name}'s libraries alone", folder, "app:app")
+
+
 def flask_starter(where: Path, name: str, answers: dict[str, str]) -> App:
     """A rendered Flask starter, migrated, with production settings."""
     folder = where / name.replace(" ", "-")
@@ -148,3 +197,16 @@ def django_starter(where: Path) -> App:
     for step in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
         sh(sys.executable, "manage.py", *step, cwd=folder, env=env)
     return App("Django starter", folder, "config.wsgi", env)
+
+
+def django_stack_hello(starter: App) -> App:
+    """The Django starter's settings, apps and middleware serving the hello-world view
+    at "/" instead of its home page: what the stack costs without the page."""
+    (starter.cwd / "bench_hello_urls.py").write_text(HELLO_IN_STACK)
+    settings = starter.cwd / "bench_hello_settings.py"
+    settings.write_text(
+        "from config.settings.production import *  # noqa: F403\n\n"
+        'ROOT_URLCONF = "bench_hello_urls"\n'
+    )
+    env = {**starter.env, "DJANGO_SETTINGS_MODULE": "bench_hello_settings"}
+    return App("Django starter's stack", starter.cwd, "config.wsgi", env)
