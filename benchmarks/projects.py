@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]  # the template stackpick renders
 
 BARE_FLASK = '''"""Flask's hello world."""
 
@@ -131,6 +132,14 @@ def stackpick_new_cmd(dest: Path, answers: dict[str, str], git: bool = True) -> 
     for key, value in answers.items():
         cmd += ["--data", f"{key}={value}"]
     return cmd + ([] if git else ["--no-git"])
+
+
+def copier_copy_cmd(dest: Path, answers: dict[str, str]) -> list:
+    """Plain `copier copy` of that template with those answers (and no git commit)."""
+    cmd = [BIN / "copier", "copy", "--defaults", "--quiet"]
+    for key, value in {"project_name": "My Site", **answers}.items():
+        cmd += ["--data", f"{key}={value}"]
+    return [*cmd, str(REPO), str(dest)]
 
 
 def startproject_cmd(dest: Path) -> list:

@@ -10,9 +10,10 @@ without failing on a noisy machine. The goals are for wall time; the same ratio 
 CPU time (gunicorn's worker for req/s) is shown beside it, as it moves far less when
 other work shares the machine.
 
-Reference rows (no goal) show where the rest of a starter's cost lies: the Django
-starter's own stack serving the hello-world view, and bare Flask importing every
-library module a Flask starter's worker imports (nothing of the starter's own).
+Reference rows (no goal) show where the rest of the cost lies: plain `copier copy`
+of the same template and answers; the Django starter's own stack serving the
+hello-world view; bare Flask importing every library module a Flask starter's worker
+imports (nothing of the starter's own).
 
 Everything runs from byte-compiled modules, as an installed package does (pip and uv
 compile at install time; a served project writes its own on the first start). With
@@ -132,6 +133,8 @@ def cli_rows(work: Path, args: argparse.Namespace) -> list[Row]:
 
 
 def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
+    """`stackpick new` against `startproject`; for reference, plain `copier copy` of
+    the same template and answers, which shows what Copier itself costs."""
     out = work / "render"
     out.mkdir()
     found = interleaved(
@@ -139,6 +142,9 @@ def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
             "startproject": lambda n: projects.startproject_cmd(out / f"sp{n}"),
             "new": lambda n: projects.stackpick_new_cmd(
                 out / f"new{n}", projects.DJANGO_FULL
+            ),
+            "copier": lambda n: projects.copier_copy_cmd(
+                out / f"copier{n}", projects.DJANGO_FULL
             ),
         },
         args.runs,
@@ -150,7 +156,12 @@ def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
             found["startproject"],
             found["new"],
             "<= 2.5",
-        )
+        ),
+        timing_row(
+            "(reference) plain `copier copy` of that template and answers",
+            found["startproject"],
+            found["copier"],
+        ),
     ]
 
 
