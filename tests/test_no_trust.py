@@ -1,4 +1,4 @@
-"""Every file-changing combination renders through stackpick's own path, untrusted.
+"""Every combination the generated suites render goes through stackpick, untrusted.
 
 pytest-copie renders with `unsafe=True`, so the generated-project suites would not
 notice a template feature that needs `--trust` (tasks, migrations, Jinja extensions).

@@ -110,7 +110,7 @@ def combo_id(combo: Mapping[str, Any]) -> str:
 
 
 def all_combinations() -> list[dict[str, Any]]:
-    """Every file-changing combination; background jobs alternate along the list."""
+    """The generated suites' combinations; background jobs alternate along the list."""
     from test_generated_django import COMBINATIONS as DJANGO_COMBOS
     from test_generated_flask import COMBINATIONS as FLASK_COMBOS
 
