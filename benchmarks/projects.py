@@ -18,8 +18,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]  # the template stackpick renders
 
-BARE_FLASK = '''"""Flask's hello world."""
-
+FLASK_HELLO = """
 from flask import Flask
 
 app = Flask(__name__)
@@ -28,8 +27,10 @@ app = Flask(__name__)
 @app.get("/")
 def index() -> str:
     return "Hello, World!"
-'''
+"""
+BARE_FLASK = '"""Flask\'s hello world."""\n' + FLASK_HELLO
 
+# The hello-world view at "/", ahead of any other URL.
 HELLO_VIEW = """
 from django.http import HttpResponse
 
@@ -38,7 +39,7 @@ def hello(request):
     return HttpResponse("Hello, World!")
 
 
-urlpatterns.append(path("", hello))
+urlpatterns.insert(0, path("", hello))
 """
 
 # Run in a starter's folder: import its WSGI app as gunicorn's worker does, print the
@@ -62,19 +63,15 @@ for name in {names!r}:
         pass
 '''
 
-HELLO_IN_STACK = """
-from django.http import HttpResponse
-from django.urls import path
+HELLO_IN_STACK = (
+    """from django.urls import path
 
 from config.urls import urlpatterns as site
 
-
-def hello(request):
-    return HttpResponse("Hello, World!")
-
-
-urlpatterns = [path("", hello), *site]
+urlpatterns = list(site)
 """
+    + HELLO_VIEW
+)
 
 FLASK_FULL = {
     "framework": "flask",
@@ -174,9 +171,7 @@ def libraries_alone(where: Path, starter: App) -> App:
     names = json.loads(found.stdout.strip().splitlines()[-1])
     folder = where / f"{starter.cwd.name}-libraries"
     folder.mkdir()
-    (folder / "app.py").write_text(
-        LIBRARIES_ALONE.format(names=names) + BARE_FLASK.split('"""', 2)[2]
-    )
+    (folder / "app.py").write_text(LIBRARIES_ALONE.format(names=names) + FLASK_HELLO)
     return App(f"{starter.name}'s libraries alone", folder, "app:app")
 
 
