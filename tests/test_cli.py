@@ -243,109 +243,28 @@ def test_a_refused_combination_is_one_line_naming_both_answers(tmp_path: Path) -
     assert not (tmp_path / "s").exists()
 
 
-def test_a_warm_recommend_needs_neither_yaml_nor_jinja_nor_rich(tmp_path: Path) -> None:
-    """The start-up promise, checked by what is imported (no wall-clock threshold)."""
-    code = (
-        "import sys, contextlib, io\n"
-        "from stackpick.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main(['recommend', '--json'])\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'yaml', 'jinja2', 'rich', 'questionary', 'copier'}))\n"
-        "print('importlib.metadata' in sys.modules)\n"
-    )
-    env = {"STACKPICK_CACHE_DIR": str(tmp_path)}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**__import__("os").environ, **env},
-        ).stdout.split("\n")
-        for _ in range(2)
-    ]
-    assert runs[0][0] == "['jinja2', 'yaml']"  # the first run parses and renders
-    assert runs[1][:2] == ["[]", "False"]  # later runs need none of it
-
-
-def test_a_repeated_recommend_json_is_answered_from_the_cache(tmp_path: Path) -> None:
-    """The same request prints the same JSON without the questions or the engine."""
-    code = (
-        "import sys, contextlib, io\n"
-        "from stackpick.cli import main\n"
-        "out = io.StringIO()\n"
-        "with contextlib.redirect_stdout(out):\n"
-        "    main(['recommend', '--json', '-d', 'kind=microservice'])\n"
-        "print(sorted(m for m in sys.modules if m in "
-        "('stackpick.engine', 'stackpick.questions', 'dataclasses')))\n"
-        "print(out.getvalue())\n"
-    )
-
-    def run(cache: str) -> list[str]:
-        env = {**os.environ, "STACKPICK_CACHE_DIR": cache}
-        proc = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env
-        )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout.split("\n", 1)
-
-    first, second = run(str(tmp_path)), run(str(tmp_path))
-    assert first[0] != "[]" and second[0] == "[]"
-    assert first[1] == second[1] == run("off")[1]
-    assert json.loads(second[1])["framework"] == "flask"
-
-
-def test_the_recommend_memo_follows_its_inputs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("args", "unused"),
+    [
+        (["--help"], ["importlib.metadata", "jinja2", "rich", "yaml"]),
+        (["recommend", "--json"], ["importlib.metadata", "rich"]),
+    ],
+)
+def test_a_cold_start_imports_only_what_the_command_uses(
+    tmp_path: Path, args: list[str], unused: list[str]
 ) -> None:
-    from stackpick import memo
-
-    monkeypatch.setenv("STACKPICK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("STACKPICK_PRESET", raising=False)
-    answers = tmp_path / "answers.yml"
-    answers.write_text("kind: saas\n")
-    first = memo.memo_for(["size=small"], answers, None)
-    assert first is not None and first.lookup() is None
-    first.store("{}")
-    assert memo.memo_for(["size=small"], answers, None).lookup() == "{}"
-    assert memo.memo_for(["size=large"], answers, None).lookup() is None
-    answers.write_text("kind: microservice\n")  # another answers file: worked out
-    assert memo.memo_for(["size=small"], answers, None).lookup() is None
-    # A preset, given or from the environment, is never memoised.
-    assert memo.memo_for([], None, "team.yml") is None
-    monkeypatch.setenv("STACKPICK_PRESET", "team.yml")
-    assert memo.memo_for([], None, None) is None
-    monkeypatch.delenv("STACKPICK_PRESET")
-    # Any change to stackpick's own files (code, rules) drops what was kept.
-    package = tmp_path / "package"
-    package.mkdir()
-    (package / "rules.yaml").write_text("rules: []\n")
-    monkeypatch.setattr(memo, "PACKAGE_DIR", package)
-    memo.memo_for([], None, None).store("{}")
-    assert memo.memo_for([], None, None).lookup() == "{}"
-    (package / "rules.yaml").write_text("rules: [changed]\n")
-    assert memo.memo_for([], None, None).lookup() is None
-    answers.write_text("kind: microservi\n")  # same size, same clock tick: seen
-    memo.memo_for([], answers, None).store("{}")
-    answers.write_text("kind: microservo\n")
-    assert memo.memo_for([], answers, None).lookup() is None
-
-
-def test_new_without_a_terminal_imports_no_prompt_package(tmp_path: Path) -> None:
-    """Copier is imported without questionary and prompt_toolkit (copier_import)."""
+    """The start-up promise, checked by what is imported (no wall-clock threshold),
+    on a first run with an empty cache folder: lazy imports, no on-disk caches."""
     code = (
         "import sys, contextlib, io\n"
         "from stackpick.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = main(['new', {str(tmp_path / 'p')!r}, '--defaults', '--no-git'])\n"
-        "loaded = {m.split('.')[0] for m in sys.modules}\n"
-        "print(code, 'copier' in loaded, sorted(loaded & {'questionary', "
-        "'prompt_toolkit'}))\n"
+        f"    main({args!r})\n"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules))\n"
     )
-    env = {**os.environ, "STACKPICK_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env
     )
-    assert proc.stdout.strip() == "0 True []", proc.stdout + proc.stderr
-    assert (tmp_path / "p" / ".copier-answers.yml").is_file()
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+    assert not (tmp_path / "cache").exists()  # nothing kept between runs

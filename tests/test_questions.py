@@ -10,9 +10,8 @@ import pytest
 import yaml
 
 from factors import QUESTIONS
-from stackpick.answers import computed_values
 from stackpick.errors import StackpickError
-from support import ROOT, copy_template_folder
+from support import ROOT
 
 CONTRACT = {
     "project_name",
@@ -149,25 +148,3 @@ def test_plain_copier_copy_needs_no_trust(tmp_path: Path) -> None:
     assert answers["framework"] == "django"  # the rules' pick for the defaults
     assert "secret_key" not in answers
     assert (dest / "docs/decisions/0001-web-framework.md").is_file()
-
-
-def test_the_disk_cache_follows_the_files(tmp_path: Path, monkeypatch) -> None:
-    """A cached parse and cached renders are used only while copier.yml is unchanged."""
-    from stackpick.questions import Questionnaire
-
-    monkeypatch.setenv("STACKPICK_CACHE_DIR", str(tmp_path / "cache"))
-    template = copy_template_folder(ROOT, tmp_path / "template")
-    first = Questionnaire(template / "copier.yml")
-    slug = first.questions["project_slug"]
-    assert first.default(slug, {"project_name": "Ledger Hub"}) == "ledger_hub"
-    first.resolve({}, computed=computed_values())  # saves the cache
-    assert list((tmp_path / "cache").iterdir())
-    cached = Questionnaire(template / "copier.yml")
-    assert cached.questions == first.questions
-    assert cached.default(slug, {"project_name": "Ledger Hub"}) == "ledger_hub"
-    text = (template / "copier.yml").read_text()
-    (template / "copier.yml").write_text(
-        text.replace("default: My Site", "default: Other")
-    )
-    changed = Questionnaire(template / "copier.yml")
-    assert changed.questions["project_name"].default == "Other"

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
 
 
 @cache

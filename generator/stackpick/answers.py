@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from stackpick import version
 from stackpick.engine import Recommendation, recommend
@@ -19,10 +20,7 @@ from stackpick.presets import Preset, load_preset_spec
 from stackpick.questions import Questionnaire
 from stackpick.rules import load_rules
 
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
 if TYPE_CHECKING:
-    from typing import Any
-
     from stackpick.questions import Ask
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.

@@ -14,38 +14,12 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
+from typing import Any, NoReturn
 
 from stackpick.errors import Aborted, StackpickError, environment_problem
 
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
-if TYPE_CHECKING:
-    from typing import Any, NoReturn
-
-
-def _columns() -> int:
-    """The help width argparse would pick, without importing shutil (and with it
-    bz2 and lzma) on every start: $COLUMNS, else the terminal's, else 80."""
-    try:
-        return int(os.environ["COLUMNS"]) - 2
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns - 2
-    except (AttributeError, ValueError, OSError):
-        return 78
-
-
-class _Formatter(argparse.HelpFormatter):
-    def __init__(self, prog: str, **options: Any) -> None:
-        options.setdefault("width", _columns())
-        super().__init__(prog, **options)
-
 
 class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **options: Any) -> None:
-        options.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **options)
-
     def error(self, message: str) -> NoReturn:
         raise StackpickError(f"{message} (see '{self.prog} --help')")
 
@@ -293,15 +267,6 @@ def _request(args: argparse.Namespace) -> Any:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     interactive = not args.defaults and _interactive()
-    memo = None
-    if args.json and not interactive:  # the same request prints the same JSON
-        from stackpick.memo import memo_for
-
-        memo = memo_for(args.data, args.answers, args.preset)
-        known = memo.lookup() if memo else None
-        if known is not None:
-            print(known)
-            return 0
     from stackpick.answers import gather
 
     questions = _questionnaire()
@@ -315,10 +280,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         from stackpick.report import as_json
 
-        text = as_json(outcome.recommendation)
-        print(text)
-        if memo is not None:
-            memo.store(text)
+        print(as_json(outcome.recommendation))
     else:
         from stackpick.report import show_recommendation
 

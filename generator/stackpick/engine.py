@@ -7,12 +7,9 @@ the same rules in Jinja and a parity test keeps the two in step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from stackpick.rules import Compatibility, Extension, RuleSet, holds, load_rules
-
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @dataclass(frozen=True)

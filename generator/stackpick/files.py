@@ -12,12 +12,9 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from stackpick.errors import StackpickError
-
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
-if TYPE_CHECKING:
-    from typing import Any
 
 MAX_BYTES = 1024 * 1024  # an answers file is a few hundred bytes
 

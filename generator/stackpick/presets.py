@@ -24,14 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from stackpick.errors import StackpickError
 from stackpick.files import parse_yaml_mapping, read_yaml_mapping
 from stackpick.questions import Questionnaire
-
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
-if TYPE_CHECKING:
-    from typing import Any
 
 PRESET_KEYS = ("name", "pin", "defaults", "forbid")
 

@@ -11,18 +11,13 @@ from __future__ import annotations
 import keyword
 import sys
 import unicodedata
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from stackpick.cache import FileCache
 from stackpick.errors import StackpickError
-
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
-if TYPE_CHECKING:
-    from typing import Any
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
@@ -31,23 +26,18 @@ FALSE_WORDS = {"false", "no", "n", "off", "0"}
 STACKPICK_OPTIONS = ("lock",)
 
 
-def _parse_copier_yml(path: Path) -> tuple[dict[str, Any], list[str]]:
-    """copier.yml as data, with copier's `!include` resolved; and the files read.
-
-    PyYAML is imported here only: a cached parse (stackpick.cache) never needs it.
-    """
+def _parse_copier_yml(path: Path) -> dict[str, Any]:
+    """copier.yml as data, with copier's `!include` resolved."""
     import yaml
 
     # libyaml's loader when PyYAML has it: copier.yml and the rules parse ~10x faster.
     safe: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    read = [str(path), __file__]
 
     class Loader(safe):  # type: ignore[valid-type,misc]
         """A safe loader that understands copier's `!include` (beside copier.yml)."""
 
     def include(loader: Loader, node: yaml.Node) -> list[Any]:
         target = path.parent / str(loader.construct_scalar(node))  # type: ignore[arg-type]
-        read.append(str(target))
         # Copier wraps an included document in a list; mirror it so expressions agree.
         return [yaml.load(target.read_text(encoding="utf-8"), Loader=safe)]
 
@@ -58,10 +48,7 @@ def _parse_copier_yml(path: Path) -> tuple[dict[str, Any], list[str]]:
             config = loader.get_single_data()
         finally:
             loader.dispose()
-    return config, read
-
-
-_ABSENT = ("absent",)  # stands for a name the context does not have, in memo keys
+    return config
 
 
 @dataclass(frozen=True)
@@ -116,8 +103,7 @@ class Questionnaire:
 
     def __init__(self, copier_yml: Path) -> None:
         self.path = copier_yml
-        self._cache = FileCache("questions", copier_yml)
-        config = self._cache.load(lambda: _parse_copier_yml(copier_yml))
+        config = _parse_copier_yml(copier_yml)
         self._templates: dict[str, Any] = {}
         self.settings = {k: v for k, v in config.items() if k.startswith("_")}
         self.questions: dict[str, Question] = {
@@ -135,42 +121,21 @@ class Questionnaire:
         )
 
     # -- rendering ---------------------------------------------------------------
-    def render(
-        self, expression: Any, context: Mapping[str, Any], memo: bool = True
-    ) -> Any:
+    def render(self, expression: Any, context: Mapping[str, Any]) -> Any:
         """Render a Jinja string against `context`; other values pass through.
 
-        Rendering is pure (sandboxed; `memo=False` for the one random default), so a
-        result is remembered on disk under the values of exactly the names the
-        expression reads: a later run with the same values needs no Jinja at all.
+        Each distinct expression is compiled once per run; plain text (no `{`) is
+        returned as it is, without Jinja.
         """
         if not isinstance(expression, str):
             return expression
         if "{" not in expression:  # plain text renders to itself
             return expression
         full = {"_external_data": {"current": {}}, **self._data, **context}
-        names = self._cache.results.get(("names", expression)) if memo else None
-        if names is not None:
-            key = ("out", expression, _values_key(full, names))
-            hit = self._cache.results.get(key)
-            if hit is not None:
-                return hit
         template = self._templates.get(expression)
         if template is None:
             template = self._templates[expression] = self._jinja.from_string(expression)
-        out = template.render(full)
-        if memo:
-            if names is None:
-                from jinja2 import meta
-
-                names = tuple(
-                    sorted(
-                        meta.find_undeclared_variables(self._jinja.parse(expression))
-                    )
-                )
-                self._cache.remember(("names", expression), names)
-            self._cache.remember(("out", expression, _values_key(full, names)), out)
-        return out
+        return template.render(full)
 
     @cached_property
     def _data(self) -> dict[str, Any]:
@@ -366,7 +331,6 @@ class Questionnaire:
                 if veto:
                     raise StackpickError(veto)
             context[name] = value
-        self._cache.save()
         return context
 
     def missing(
@@ -389,22 +353,6 @@ class Questionnaire:
 
         self.resolve(fixed, defaults, ask=note, computed=computed)
         return absent
-
-
-def _values_key(context: Mapping[str, Any], names: tuple[str, ...]) -> str:
-    """The values `names` have in `context`, as a text key (repr is deterministic).
-
-    A long value (the rules document) stands in by its length and two checksums, so
-    keys stay small.
-    """
-    parts = []
-    for name in names:
-        text = repr(context.get(name, _ABSENT))
-        if len(text) > 256:
-            data = text.encode()
-            text = f"#{len(data)}:{zlib.crc32(data):08x}:{zlib.adler32(data):08x}"
-        parts.append(text)
-    return "|".join(parts)
 
 
 def _question(name: str, spec: Any) -> Question:

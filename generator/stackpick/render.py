@@ -256,9 +256,6 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
 
     `action` says what was attempted ("render", "update"); `what` names the source.
     """
-    from stackpick.copier_import import import_copier
-
-    import_copier()  # without its prompt packages, when nothing has them yet
     from copier.errors import CopierError
 
     try:
@@ -288,7 +285,7 @@ def copier_errors(action: str, what: str) -> Iterator[None]:
 def _copier_copy(
     source: str, project: Path, answers: Mapping[str, Any], vcs_ref: str | None
 ) -> None:
-    from stackpick.copier_speed import run_copy  # copier.run_copy, minus waste
+    from copier import run_copy
 
     what = f"--vcs-ref {vcs_ref}" if vcs_ref else f"template {source}"
     with copier_errors("render the template", what):

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import IO, TYPE_CHECKING, Any
 
 from stackpick.engine import Recommendation
 
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
 if TYPE_CHECKING:
-    from typing import IO, Any
-
     from rich.console import Console
 
     from stackpick.rules import Condition, RuleSet

@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-TYPE_CHECKING = False  # typing is slow to import; annotations are strings here
 if TYPE_CHECKING:
-    from typing import Any
-
     # A condition: any of these alternatives; each maps an answer key to allowed
     # values (a list) or numeric bounds ({min: N} / {max: N}).
     Clause = dict[str, Any]
@@ -214,22 +212,10 @@ def _parse_yaml(text: str) -> Any:
 
 @cache
 def load_rules() -> RuleSet:
-    """Parse and validate rules.yaml (cached: it is read-only data).
-
-    The parsed document is also kept on disk (stackpick.cache) while the file is
-    unchanged, so most runs never import PyYAML.
-    """
-    path = _rules_file()
-    if path is None:
-        return parse_rules(_parse_yaml(raw_rules_text()))
-    from stackpick.cache import FileCache
-
-    disk = FileCache("rules", path)
-    data = disk.load(
-        lambda: (_parse_yaml(path.read_text(encoding="utf-8")), [str(path)])
-    )
-    disk.save()
-    return parse_rules(data)
+    """Parse and validate rules.yaml (once per process: it is read-only data)."""
+    path = _rules_file()  # a plain read: importlib.resources is slower to import
+    text = path.read_text(encoding="utf-8") if path else raw_rules_text()
+    return parse_rules(_parse_yaml(text))
 
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
