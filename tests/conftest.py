@@ -96,9 +96,7 @@ def redis_server() -> Iterator[str]:
     Started for this test session (one per xdist worker), no persistence, stopped by
     its own PID. Skips with the reason when redis-server is not installed.
     """
-    binary = shutil.which("redis-server")
-    if not binary:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    binary = require("redis")["redis-server"]
     data = Path(tempfile.mkdtemp(prefix="stackpick-redis-"))
     port = free_port()
     proc = subprocess.Popen(

@@ -437,6 +437,10 @@ COMPONENTS = {
         "npm install --prefix .ci/node lighthouse@12 (.ci/run does)",
         (str(ROOT / ".ci" / "node" / "node_modules" / ".bin"),),
     ),
+    # A self-signed certificate for the HTTPS preset server.
+    "openssl": Component(("openssl",), "apt-get install openssl"),
+    # A small tmpfs of its own for the disk-full tests (mounting also needs root).
+    "tmpfs": Component(("mount", "umount"), "apt-get install mount; run as root"),
 }
 
 

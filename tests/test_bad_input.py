@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from stackpick.cli import main
-from support import clean_env, run_stackpick, snapshot
+from support import clean_env, run_stackpick, snapshot, unavailable
 
 
 def assert_one_readable_error(code: int, err: str, *needles: str, exit_code=2) -> None:
@@ -151,7 +151,7 @@ def _nobody() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam("nobody")
     except KeyError:
-        pytest.skip("running as root and there is no 'nobody' user to drop to")
+        unavailable("nobody", "running as root and there is no 'nobody' user")
 
 
 def run_unprivileged(args: list[str], cwd: Path) -> tuple[int, str]:

@@ -44,6 +44,7 @@ import yaml
 from support import (
     clone_template,
     commit_and_tag,
+    require,
     retitle_readme,
     sh,
     stackpick,
@@ -347,9 +348,7 @@ def test_plain_copier_update_keeps_the_preset_record(
 @pytest.fixture
 def https_presets(tmp_path: Path) -> Any:
     """A real HTTPS server on 127.0.0.1 (a self-signed certificate) serving presets."""
-    openssl = shutil.which("openssl")
-    if not openssl:
-        pytest.skip("openssl is not installed: cannot make a test certificate")
+    openssl = require("openssl")["openssl"]
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     sh(
         openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from stackpick.cli import _questionnaire
+from stackpick.presets import load_preset
 from stackpick.questions import STACKPICK_OPTIONS
 from support import (
     ROOT,
@@ -85,6 +86,10 @@ def test_a_merge_key_is_not_a_duplicate(work: Path) -> None:
     )
     proc = run_stackpick("recommend", "--json", "--preset", "team.yml", cwd=work)
     assert proc.returncode == 0, proc.stderr
+    # The merged key is overridden by the explicit one, as YAML says, not refused.
+    preset = load_preset(work / "team.yml", _questionnaire())
+    assert preset.pin == {"size": "medium"}
+    assert preset.defaults == {"size": "small"}
 
 
 @pytest.mark.parametrize("how", ["--answers", "--preset", "STACKPICK_PRESET"])

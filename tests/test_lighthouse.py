@@ -17,7 +17,6 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ import pytest
 from support import (
     ARTIFACTS,
     CHROMIUM_ARGS,
+    ROOT,
     gunicorn,
     migrated_flask_project,
     render_copie,
@@ -115,11 +115,20 @@ def test_home_and_login_pages_score_95(
     for path in PAGES[framework]:
         name = f"{framework}{path.rstrip('/').replace('/', '-') or '-home'}"
         scores = lighthouse(base + path, name)
-        assert 0 <= scores["performance"] <= 100  # measured; benchmarks/ reports it
+        # The report is kept where the README says, for this page, with the scores
+        # printed (performance is recorded there, never asserted).
+        kept = json.loads(
+            (ROOT / "tests/artifacts/lighthouse" / f"{name}.json").read_text()
+        )
+        assert kept["requestedUrl"] == base + path
+        performance = kept["categories"]["performance"]["score"]
+        assert round(performance * 100) == scores["performance"]
         short = {c: s for c, s in scores.items() if s < MINIMUM.get(c, 0)}
         assert not short, f"{name}: {short} below {MINIMUM} (report: {REPORTS})"
 
 
 def test_reports_are_kept_where_the_readme_says() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert "tests/artifacts/lighthouse/" in readme
+    """The folder `lighthouse()` writes to is the one the README names (the slow test
+    reads each page's report back from there)."""
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{REPORTS.relative_to(ROOT).as_posix()}/`" in readme

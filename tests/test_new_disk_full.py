@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from support import assert_one_line, finish, run_stackpick, snapshot, start_paused
+from support import (
+    assert_one_line,
+    finish,
+    require,
+    run_stackpick,
+    snapshot,
+    start_paused,
+    unavailable,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -31,22 +39,23 @@ def disk(tmp_path: Path) -> Iterator[Path]:
     """A 16 MiB tmpfs of its own, unmounted afterwards."""
     mountpoint = tmp_path / "disk"
     mountpoint.mkdir()
-    mount = shutil.which("mount")
-    if os.geteuid() != 0 or not mount:
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    tools = require("tmpfs")
+    if os.geteuid() != 0:
+        unavailable("tmpfs", "mounting a tmpfs needs root")
+    mount = tools["mount"]
     proc = subprocess.run(
         [mount, "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mountpoint)],
         capture_output=True,
         text=True,
     )
     if proc.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+        unavailable("tmpfs", f"cannot mount a tmpfs here: {proc.stderr.strip()}")
     try:
         work = mountpoint / "work"
         work.mkdir()
         yield work
     finally:
-        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+        subprocess.run([tools["umount"], "-l", str(mountpoint)], check=False)
 
 
 def free_bytes(path: Path) -> int:
