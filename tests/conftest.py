@@ -21,6 +21,21 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-copie renders the template named by --template; ours is the repo root.
     if getattr(config.option, "template", ".") == ".":
         config.option.template = str(ROOT)
+    use_load_groups(config)
+
+
+def use_load_groups(config: pytest.Config) -> None:
+    """`-n N` distributes by `loadgroup`: a module marked `xdist_group` (its module
+    fixtures are expensive: a fleet, served apps, the update lab) runs on one worker,
+    so they are built once, not once per worker that gets one of its tests.
+
+    Here rather than `--dist loadgroup` in addopts, which would make pytest refuse
+    `-p no:xdist` (an unknown option). An explicit `--dist` is kept. Runs before
+    xdist's own pytest_configure (trylast), which reads the mode.
+    """
+    given = any(arg.startswith("--dist") for arg in config.invocation_params.args)
+    if getattr(config.option, "dist", "no") == "load" and not given:
+        config.option.dist = "loadgroup"
 
 
 @pytest.fixture(scope="session")

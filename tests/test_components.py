@@ -165,3 +165,27 @@ def test_a_postgresql_that_cannot_start_fails_ci_with_one_line(tmp_path: Path) -
     assert out.count(expected) >= 1 and "Traceback" not in out, out
     assert "1 error" in out.splitlines()[-1], out
     shutil.rmtree(fake)
+
+
+@pytest.mark.parametrize(
+    ("args", "dist", "expected"),
+    [
+        (("-n", "2"), "load", "loadgroup"),  # -n alone: module groups kept together
+        (("-n", "2", "--dist", "load"), "load", "load"),  # an explicit choice stays
+        (("-n", "2", "--dist=loadscope"), "loadscope", "loadscope"),
+        ((), "no", "no"),  # no workers: nothing to distribute
+    ],
+)
+def test_workers_keep_a_module_group_together(
+    args: tuple[str, ...], dist: str, expected: str
+) -> None:
+    from types import SimpleNamespace
+
+    from conftest import use_load_groups
+
+    config = SimpleNamespace(
+        option=SimpleNamespace(dist=dist),
+        invocation_params=SimpleNamespace(args=args),
+    )
+    use_load_groups(config)  # type: ignore[arg-type]
+    assert config.option.dist == expected

@@ -26,6 +26,9 @@ import pytest
 
 from support import BIN, HttpClient, gunicorn, render_copie, run
 
+# Its module fixtures are built once: every test of it runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("django_attacks")
+
 PASSWORD = "a-long-server-test-password"
 USERS = ("alice", "bob", "carol", "dave", "erin")
 

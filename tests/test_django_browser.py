@@ -23,6 +23,9 @@ from playwright.sync_api import expect
 
 from support import chromium_page, gunicorn, render_copie, run, screenshot, totp_code
 
+# Its module fixtures are built once: every test of it runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("django_browser")
+
 PASSWORD = "a-long-browser-test-password"
 
 

@@ -26,7 +26,8 @@ from support import (
     run,
 )
 
-pytestmark = pytest.mark.slow
+# Its module fixtures are built once: every test of it runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("flask_browser")]
 
 EMAIL, PASSWORD = "visitor@example.com", "a long browser password"
 ADMIN = "admin@example.com"

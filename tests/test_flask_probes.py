@@ -41,7 +41,8 @@ from support import (
     run,
 )
 
-pytestmark = pytest.mark.slow
+# Its module fixtures are built once: every test of it runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("flask_probes")]
 
 PASSWORD = "a long and unusual passphrase"
 # Each pair's known/unknown ratio, median over the pairs: drift in the machine's load

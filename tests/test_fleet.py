@@ -50,7 +50,8 @@ from support import (
     stackpick,
 )
 
-pytestmark = pytest.mark.slow
+# Its module fixtures are built once: every test of it runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fleet")]
 
 LATEST = "v90.2.0"
 PRESET = {

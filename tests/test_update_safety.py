@@ -32,7 +32,8 @@ from support import (
     stackpick,
 )
 
-pytestmark = pytest.mark.slow
+# Its module fixtures are built once: every test of it runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("update_lab")]
 
 SLUG = "safe_demo"
 USER_SECRET = b"SECRET = 'the user's own, never commit'\n"
