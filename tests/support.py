@@ -989,3 +989,20 @@ def screenshot(page: Any, name: str) -> None:
     """A full-page screenshot under tests/artifacts/screenshots/ (a CI artefact)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def cost_ratio(known: Sequence[float], unknown: Sequence[float]) -> float:
+    """How much longer `known` takes than `unknown`, robust to a loaded machine.
+
+    Other work on the machine only ever adds time, and it comes in bursts that hit a
+    few samples, not a side (the two are taken interleaved). So the fastest quarter of
+    each side is closest to the work it does: the ratio of the lower quartiles, not
+    of medians or means, which one burst moves. A leak (a password hashed for known
+    accounts only) shows as 20x or more; equal work stays near 1.
+    """
+    import statistics
+
+    def lower_quartile(times: Sequence[float]) -> float:
+        return statistics.quantiles(times, n=4, method="inclusive")[0]
+
+    return lower_quartile(known) / lower_quartile(unknown)
