@@ -348,3 +348,58 @@ def test_another_organisations_notes_are_out_of_reach(served: dict[str, Any]) ->
         "Tenant A's API note",
         "Tenant A's plan",
     ]
+
+
+# -- values the project ships, not the generated tests' overrides --------------------
+SHIPPED = """
+from probed.config import Config, ProductionConfig
+for config in (Config, ProductionConfig):
+    print(config.LOGIN_RATE_LIMIT, config.LOGIN_MAX_FAILURES,
+          config.LOGIN_CLIENT_MAX_FAILURES, config.LOGIN_LOCK_SECONDS)
+"""
+
+
+def test_the_shipped_login_limits_are_the_readmes(served: dict[str, Any]) -> None:
+    """The generated tests lower or raise these to test them quickly; production runs
+    with the shipped values the README states: 20 login requests a minute per client,
+    an account locked after 10 wrong passwords, a client after 100."""
+    out = run(
+        [BIN / "python", "-c", SHIPPED], cwd=served["project"], env=served["env"]
+    ).stdout
+    assert out.splitlines() == ["20 per minute 10 100 900"] * 2
+
+
+def test_an_account_made_before_account_security_stays_verified(
+    served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The upgrade of a database made before the account-security migration: an
+    existing account keeps working (verified, with a session token), as the
+    migration promises."""
+    import sqlite3
+
+    path = tmp_path_factory.mktemp("upgrade") / "old.sqlite3"
+    env = {**served["env"], "FLASK_CONFIG": "development"}
+    env["DATABASE_URL"] = f"sqlite:///{path}"
+    flask = [BIN / "flask", "--app", "probed", "db", "upgrade"]
+    run([*flask, "39a3b617795d"], cwd=served["project"], env=env)  # the first tables
+    with sqlite3.connect(path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(users)")]
+        values = {
+            "email": "early@example.com",
+            "password_hash": "scrypt:old",
+            "is_admin": False,
+            "created_at": "2025-01-01 00:00:00",
+        }
+        given = {key: value for key, value in values.items() if key in columns}
+        db.execute(
+            f"INSERT INTO users ({', '.join(given)}) VALUES "  # our own keys
+            f"({', '.join('?' * len(given))})",
+            list(given.values()),
+        )
+    run(flask, cwd=served["project"], env=env)  # every later migration
+    with sqlite3.connect(path) as db:
+        verified, token = db.execute(
+            "SELECT email_verified, session_token FROM users WHERE email = ?",
+            ("early@example.com",),
+        ).fetchone()
+    assert verified == 1 and token
