@@ -9,9 +9,11 @@ against a baseline taken in the same run, interleaved with the measured commands
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 COMMANDS = {
@@ -33,8 +35,10 @@ def measure(runs: int) -> dict[str, float]:
     samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for _ in range(runs):
         for name, cmd in COMMANDS.items():  # interleaved: noise hits all alike
+            # Cold: an empty cache folder, as a first run meets it.
+            env = {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp()}
             start = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, env=env)
             samples[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in samples.items()}
 
