@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -268,3 +270,25 @@ def test_a_cold_start_imports_only_what_the_command_uses(
     )
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
     assert not (tmp_path / "cache").exists()  # nothing kept between runs
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.ENOSPC, "the disk is full"), (errno.EACCES, "permission denied")],
+)
+def test_an_error_of_the_machine_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    code: int,
+    words: str,
+) -> None:
+    """Whatever command meets it: the machine's fault, not ours (exit 1 is ours)."""
+    from stackpick import cli as cli_module
+
+    def fails(args: Any) -> int:
+        raise OSError(code, os.strerror(code), "/somewhere/file")
+
+    monkeypatch.setitem(cli_module.COMMANDS, "recommend", fails)
+    assert main(["recommend", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"stackpick: {words} (/somewhere/file): {os.strerror(code)}\n"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from factors import QUESTIONS
+from stackpick.answers import computed_values
 from stackpick.errors import StackpickError
 from support import ROOT
 
@@ -148,3 +150,17 @@ def test_plain_copier_copy_needs_no_trust(tmp_path: Path) -> None:
     assert answers["framework"] == "django"  # the rules' pick for the defaults
     assert "secret_key" not in answers
     assert (dest / "docs/decisions/0001-web-framework.md").is_file()
+
+
+@pytest.mark.parametrize("kind", QUESTIONS.questions["kind"].choice_values())
+def test_every_kinds_defaults_pass_every_validator(kind: str) -> None:
+    """Why `resolve` need not render validators for the template's own defaults: an
+    interview that accepts every default validates each, and none is refused."""
+    seen: list[str] = []
+
+    def accept(question: Any, default: Any, context: dict[str, Any]) -> Any:
+        seen.append(question.name)
+        return default
+
+    answers = QUESTIONS.resolve({"kind": kind}, ask=accept, computed=computed_values())
+    assert "project_name" in seen and answers["kind"] == kind

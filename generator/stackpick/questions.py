@@ -325,9 +325,15 @@ class Questionnaire:
                 value = ask(question, default, context)
             else:
                 value = default
+            # The template's own defaults (a constant, the kind's) are valid by
+            # construction (tests/test_questions.py checks every kind's), so only
+            # what someone gave, or derived from it, is rendered through its
+            # validator. Combinations are refused by the engine (refusal_line).
+            given = name in fixed or name in defaults or ask is not None
             if applies or name in fixed:
-                self.validate(question, value, context, origin)
-                veto = check(name, value) if check else None
+                if given or question.derived:
+                    self.validate(question, value, context, origin)
+                veto = check(name, value) if check else None  # a preset's forbid
                 if veto:
                     raise StackpickError(veto)
             context[name] = value
