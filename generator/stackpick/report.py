@@ -147,6 +147,7 @@ def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
                 "points": r.points,
                 "sources": list(r.sources),
                 "why": r.why,
+                "quotes": dict(r.quotes),
                 "when": list(r.when),
                 "condition": in_words(r.when),
             }
@@ -157,6 +158,7 @@ def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
             "min_strong": familiarity.min_strong,
             "min_lead": familiarity.min_lead,
             "sources": list(familiarity.sources),
+            "quotes": dict(familiarity.quotes),
         }
         if familiarity
         else None,
@@ -204,6 +206,7 @@ def rules_text(ruleset: RuleSet) -> str:
                 ("when", in_words(r.when)),
                 ("why", r.why),
                 ("cites", ", ".join(r.sources)),
+                *quoted(r.quotes),
             ],
         )
     if ruleset.familiarity:
@@ -220,6 +223,7 @@ def rules_text(ruleset: RuleSet) -> str:
                         f"a lead of at least {f.min_lead} points",
                     ),
                     ("cites", ", ".join(f.sources)),
+                    *quoted(f.quotes),
                 ],
             ),
         ]
@@ -240,6 +244,11 @@ def rules_text(ruleset: RuleSet) -> str:
             f"{key}: {source.citation()}", WIDTH, subsequent_indent=" " * 4
         )
     return "\n".join(out)
+
+
+def quoted(quotes: dict[str, str]) -> list[tuple[str, str]]:
+    """A rule's quotes as labelled lines: the source key, then its words in quotes."""
+    return [(key, f"\u201c{quote}\u201d") for key, quote in quotes.items()]
 
 
 def show_rules(ruleset: RuleSet, stream: IO[str] | None = None) -> None:

@@ -31,6 +31,8 @@ class Rule:
     sources: tuple[str, ...]
     why: str
     when: Condition
+    # Per cited source, the article's own words (verbatim, at most 40 words).
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Note:
     text: str
     sources: tuple[str, ...]
     when: Condition
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Familiarity:
     min_strong: int
     min_lead: int
     sources: tuple[str, ...]
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class Compatibility:
     why: str
     sources: tuple[str, ...]
     steers: bool = False  # the rules pick the other framework rather than refuse
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -255,6 +260,12 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             )
         return keys
 
+    def quoted(entry: dict[str, Any], where: str, every: bool) -> dict[str, str]:
+        quotes = {
+            str(k): " ".join(str(v).split()) for k, v in entry.get("quotes", {}).items()
+        }
+        return check_quotes(quotes, cited(entry, where), where, every=every)
+
     rules = []
     seen: set[str] = set()
     for entry in data["rules"]:
@@ -273,10 +284,17 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
                 sources=cited(entry, rid),
                 why=entry["why"],
                 when=condition(entry, rid),
+                quotes=quoted(entry, rid, every=True),
             )
         )
     notes = tuple(
-        Note(n["id"], n["text"], cited(n, n["id"]), condition(n, n["id"]))
+        Note(
+            n["id"],
+            n["text"],
+            cited(n, n["id"]),
+            condition(n, n["id"]),
+            quoted(n, n["id"], every=False),
+        )
         for n in data.get("notes", ())
     )
     extensions = {
@@ -301,6 +319,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             min_strong=int(fam["min_strong"]),
             min_lead=int(fam["min_lead"]),
             sources=cited(fam, "familiarity"),
+            quotes=quoted(fam, "familiarity", every=True),
         )
     compatibility = tuple(
         Compatibility(
@@ -309,6 +328,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             why=c["why"],
             sources=cited(c, c["id"]),
             steers=bool(c.get("steers", False)),
+            quotes=quoted(c, c["id"], every=False),
         )
         for c in data.get("compatibility", ())
     )
@@ -329,6 +349,33 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
         kind_defaults=kinds,
         raw=data,
     )
+
+
+MAX_QUOTE_WORDS = 40
+
+
+def check_quotes(
+    quotes: dict[str, str], sources: tuple[str, ...], where: str, *, every: bool
+) -> dict[str, str]:
+    """A quote per cited source (every one when `every`), none longer than 40 words.
+
+    Whether each quote is really in its article is tests/test_quotes.py's to check
+    (the articles are not shipped).
+    """
+    stray = sorted(set(quotes) - set(sources))
+    absent = [s for s in sources if s not in quotes] if every else []
+    if stray or absent:
+        raise ValueError(
+            f"rules.yaml: {where}: quotes must match sources "
+            f"(no quote for {absent}, quotes for uncited {stray})"
+        )
+    for key, quote in quotes.items():
+        if not quote or len(quote.split()) > MAX_QUOTE_WORDS:
+            raise ValueError(
+                f"rules.yaml: {where}: the {key} quote must have 1 to "
+                f"{MAX_QUOTE_WORDS} words"
+            )
+    return quotes
 
 
 def _source(key: str, entry: Any) -> Source:
