@@ -20,7 +20,9 @@ from support import ROOT, unavailable
 
 RULES = load_rules()
 # Typographic quotes as the articles print them, and what a quote may use instead.
-TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+TYPOGRAPHIC = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
+)
 
 
 def normalise(text: str) -> str:
@@ -67,7 +69,9 @@ def test_every_rule_quotes_each_source_it_cites() -> None:
 @pytest.mark.parametrize(
     ("where", "key", "quote"), every_quote(), ids=lambda v: re.sub(r"\W+", "_", v)[:30]
 )
-def test_quote_is_in_its_article_word_for_word(where: str, key: str, quote: str) -> None:
+def test_quote_is_in_its_article_word_for_word(
+    where: str, key: str, quote: str
+) -> None:
     text = article(key, seeds_dir())
     assert normalise(quote) in text, f"{where}: not in {key}: {quote!r}"
 

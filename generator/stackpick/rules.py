@@ -33,6 +33,19 @@ class Rule:
     when: Condition
     # Per cited source, the article's own words (verbatim, at most 40 words).
     quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    # Keys that only narrow the rule: a filled-in value does not keep it from voting.
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Implication:
+    """What a given answer implies for an answer nobody gave (rules.yaml `implied`)."""
+
+    id: str
+    when: Condition
+    implies: dict[str, Any]
+    why: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,7 @@ class RuleSet:
     compatibility: tuple[Compatibility, ...] = ()
     base_defaults: dict[str, Any] = field(default_factory=dict)
     kind_defaults: dict[str, KindDefaults] = field(default_factory=dict)
+    implied: tuple[Implication, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def defaults_for(self, kind: str) -> dict[str, Any]:
@@ -140,7 +154,7 @@ class RuleSet:
             for clause in rule.refuse:
                 if about is not None and about not in clause:
                     continue
-                if set(clause) <= set(answers) and _clause_holds(clause, answers):
+                if set(clause) <= set(answers) and clause_holds(clause, answers):
                     return rule
         return None
 
@@ -152,7 +166,7 @@ class RuleSet:
         clause = next(
             c
             for c in rule.refuse
-            if set(c) <= set(answers) and _clause_holds(c, answers)
+            if set(c) <= set(answers) and clause_holds(c, answers)
         )
         named = " with ".join(f"{k}={_show(answers[k])}" for k in clause)
         return f"{named}: {rule.why}"
@@ -162,12 +176,22 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _known_keys(
+    implies: dict[str, Any], base: dict[str, Any], where: str
+) -> dict[str, Any]:
+    unknown = set(implies) - set(base)
+    if unknown:
+        raise ValueError(f"rules.yaml: implied: {where}: no default for {unknown}")
+    return implies
+
+
 def holds(condition: Condition, answers: dict[str, Any]) -> bool:
     """True when any alternative of `condition` matches `answers` in every key."""
-    return any(_clause_holds(clause, answers) for clause in condition)
+    return any(clause_holds(clause, answers) for clause in condition)
 
 
-def _clause_holds(clause: Clause, answers: dict[str, Any]) -> bool:
+def clause_holds(clause: Clause, answers: dict[str, Any]) -> bool:
+    """True when `answers` match every key of one alternative of a condition."""
     for key, expected in clause.items():
         value = answers[key]
         if isinstance(expected, dict):
@@ -285,6 +309,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
                 why=entry["why"],
                 when=condition(entry, rid),
                 quotes=quoted(entry, rid, every=True),
+                qualifiers=tuple(entry.get("qualifiers", ())),
             )
         )
     notes = tuple(
@@ -333,6 +358,16 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
         for c in data.get("compatibility", ())
     )
     base, kinds = _defaults(data.get("defaults") or {"base": {}, "kinds": {}}, cited)
+    implied = tuple(
+        Implication(
+            id=i["id"],
+            when=condition(i, i["id"]),
+            implies=_known_keys(dict(i["implies"]), base, i["id"]),
+            why=str(i["why"]),
+            sources=cited(i, i["id"]),
+        )
+        for i in data.get("implied", ())
+    )
     return RuleSet(
         weights=weights,
         close_call_margin=int(data["close_call_margin"]),
@@ -347,6 +382,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
         compatibility=compatibility,
         base_defaults=base,
         kind_defaults=kinds,
+        implied=implied,
         raw=data,
     )
 
