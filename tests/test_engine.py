@@ -204,7 +204,8 @@ def test_any_valid_answers_give_a_valid_result(answers: dict[str, Any]) -> None:
     assert rec.margin == abs(rec.scores["flask"] - rec.scores["django"])
     # Close call: how far the decision is from flipping, and only while both remain.
     assert rec.close_call == (
-        rec.ruled_out is None and rec.decision_margin <= RULES.close_call_margin
+        rec.decision_margin is not None
+        and rec.decision_margin <= RULES.close_call_margin
     )
     other = "django" if rec.framework == "flask" else "flask"
     familiar = rec.familiarity

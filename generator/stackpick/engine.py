@@ -68,7 +68,7 @@ class Recommendation:
     familiarity: dict[str, Any] | None = None
     ruled_out: dict[str, Any] | None = None
     # How far the decision is from flipping, in points (None: the other framework
-    # is ruled out); confidence and close_call are read from it.
+    # is refused for these answers); confidence and close_call are read from it.
     decision_margin: int | None = None
     assumed: tuple[Reason, ...] = ()  # reasons resting on filled-in answers
     given: tuple[str, ...] | None = None  # None: every answer was given
@@ -141,7 +141,7 @@ def recommend(
     seen = effective_answers(answers)
     told = None if given is None else given_keys(seen, given)
     implied = implications(ruleset, seen, told) if told is not None else {}
-    d = decide(ruleset, {**seen, **implied}, told)
+    d = decide(ruleset, {**seen, **implied}, told, implied)
     framework = override or d.picked
     notes = tuple(
         {"id": n.id, "text": n.text, "sources": list(n.sources)}
@@ -156,7 +156,7 @@ def recommend(
         margin=d.margin,
         confidence=confidence_label(ruleset, d.decision_margin),
         close_call=d.decision_margin is not None
-        and d.decision_margin <= ruleset.close_call_margin,
+        and d.decision_margin <= ruleset.close_call_margin,  # both remain possible
         reasons=d.counted,
         notes=notes,
         extensions=extensions,
@@ -215,14 +215,25 @@ def implications(
     return out
 
 
-def decide(ruleset: RuleSet, seen: dict[str, Any], told: set[str] | None) -> Decision:
-    """Score, pick, apply "do not switch" and the compatibility rules."""
+def decide(
+    ruleset: RuleSet,
+    seen: dict[str, Any],
+    told: set[str] | None,
+    implied: Iterable[str] = (),
+) -> Decision:
+    """Score, pick, apply "do not switch" and the compatibility rules.
+
+    `seen` holds the implied values already; `implied` names them (with `told`,
+    the evidence the rules vote on).
+    """
     counted: list[Reason] = []
     assumed: list[Reason] = []
-    evidence = None if told is None else told | set(_implied_keys(ruleset, seen, told))
-    for r in ruleset.rules:
-        clause = next((c for c in r.when if clause_holds(c, seen)), None)
-        if clause is None:
+    evidence = None if told is None else told | set(implied)
+    for r, clauses in _compiled(ruleset):
+        for clause in clauses:
+            if _fast_holds(clause, seen):
+                break
+        else:
             continue
         reason = Reason(r.id, r.favours, r.strength, r.points, r.sources, r.why)
         missing = _assumed_in(r, seen, evidence) if evidence is not None else {}
@@ -261,7 +272,7 @@ def decide(ruleset: RuleSet, seen: dict[str, Any], told: set[str] | None) -> Dec
         familiarity=familiarity,
         ruled_out=ruled_out,
         decision_margin=None
-        if ruled_out
+        if _only_choice(ruleset, seen, picked)
         else _decision_margin(ruleset, picked, scores, familiarity),
         decided_by_assumed=by_assumed and not familiarity and not ruled_out,
     )
@@ -275,8 +286,45 @@ def _totals(reasons: Iterable[Reason]) -> dict[str, int]:
     }
 
 
-def _implied_keys(ruleset: RuleSet, seen: dict[str, Any], told: set[str]) -> list[str]:
-    return list(implications(ruleset, seen, told))
+_COMPILED: dict[int, tuple[RuleSet, tuple[Any, ...]]] = {}
+
+
+def _compiled(ruleset: RuleSet) -> tuple[Any, ...]:
+    """Each rule with its clauses as (key, allowed set or None, low, high) tuples.
+
+    The flips try hundreds of answer sets; matching on sets, not lists and bound
+    mappings, keeps that well under 100 ms.
+    """
+    known = _COMPILED.get(id(ruleset))
+    if known is None or known[0] is not ruleset:
+        compiled = tuple(
+            (
+                rule,
+                tuple(
+                    tuple(
+                        (key, None, want.get("min"), want.get("max"))
+                        if isinstance(want, dict)
+                        else (key, frozenset(want), None, None)
+                        for key, want in clause.items()
+                    )
+                    for clause in rule.when
+                ),
+            )
+            for rule in ruleset.rules
+        )
+        known = _COMPILED[id(ruleset)] = (ruleset, compiled)
+    return known[1]
+
+
+def _fast_holds(clause: tuple[Any, ...], seen: dict[str, Any]) -> bool:
+    for key, allowed, low, high in clause:
+        value = seen[key]
+        if allowed is not None:
+            if value not in allowed:
+                return False
+        elif (low is not None and value < low) or (high is not None and value > high):
+            return False
+    return True
 
 
 def _assumed_in(rule: Rule, seen: dict[str, Any], evidence: set[str]) -> dict[str, Any]:
@@ -386,6 +434,23 @@ def _familiarity(
     }
 
 
+def _refused(
+    ruleset: RuleSet, seen: dict[str, Any], framework: str
+) -> Compatibility | None:
+    """The steering compatibility rule that refuses `framework` for these answers."""
+    return ruleset.refusal(
+        {**seen, "framework": framework}, about="framework", steering=True
+    )
+
+
+def _only_choice(ruleset: RuleSet, seen: dict[str, Any], picked: str) -> bool:
+    """Whether the rival is refused and `picked` is not: no points could flip it."""
+    return (
+        _refused(ruleset, seen, OTHER[picked]) is not None
+        and _refused(ruleset, seen, picked) is None
+    )
+
+
 def _ruled_out(
     ruleset: RuleSet, seen: dict[str, Any], picked: str
 ) -> dict[str, Any] | None:
@@ -394,9 +459,7 @@ def _ruled_out(
     """
 
     def refused(framework: str) -> Compatibility | None:
-        return ruleset.refusal(
-            {**seen, "framework": framework}, about="framework", steering=True
-        )
+        return _refused(ruleset, seen, framework)
 
     rule = refused(picked)
     if rule is None or refused(OTHER[picked]) is not None:

@@ -43,18 +43,22 @@ def factor_keys(ruleset: RuleSet) -> list[str]:
     return keys
 
 
-def number_choices(ruleset: RuleSet, key: str) -> list[int]:
-    """One value per range the rules tell apart for a number (team_size: 2, 3, 4)."""
-    edges: set[int] = set()
+def cuts(ruleset: RuleSet, key: str) -> list[int]:
+    """Where the rules' numeric bounds on `key` start a new range ({max: 2} -> 3)."""
+    found: set[int] = set()
     for rule in ruleset.rules:
         for clause in rule.when:
             bound = clause.get(key)
             if isinstance(bound, dict):
-                if "min" in bound:
-                    edges |= {bound["min"] - 1, bound["min"]}
-                if "max" in bound:
-                    edges |= {bound["max"], bound["max"] + 1}
-    return sorted(v for v in edges if v >= 1)
+                found |= {bound["min"]} if "min" in bound else set()
+                found |= {bound["max"] + 1} if "max" in bound else set()
+    return sorted(found)
+
+
+def number_choices(ruleset: RuleSet, key: str) -> list[int]:
+    """One value per range the rules tell apart for a number (team_size: 2, 3, 4)."""
+    edges = cuts(ruleset, key)
+    return [v for v in [edges[0] - 1, *edges] if v >= 1] if edges else []
 
 
 def question_choices(
@@ -96,14 +100,15 @@ def find_flips(
 ) -> tuple[dict[str, Any], ...]:
     """Single changes that flip the pick; if there are none, the most decisive pairs."""
     ruleset = ruleset or load_rules()
-    base = _pick(ruleset, answers, given)
-    assert base is not None  # the answers as they are are never refused here
+    base = _pick(ruleset, answers, given, check=False)
     singles = [
         {key: value}
         for key, values in choices.items()
         for value in values
-        if key in answers and not _same(ruleset, key, answers[key], value)
+        if key in answers and not indistinct(ruleset, key, answers[key], value)
     ]
+    if given is not None:  # saying what was assumed can change the pick too
+        singles += [{k: answers[k]} for k in choices if k in answers and k not in given]
     found = [f for f in (_flip(ruleset, answers, given, c, base) for c in singles) if f]
     if found:
         return tuple(found)
@@ -113,11 +118,11 @@ def find_flips(
     return tuple(found[:MAX_PAIRS])
 
 
-def _same(ruleset: RuleSet, key: str, old: Any, new: Any) -> bool:
-    """Whether the rules cannot tell `new` from `old` (a number in the same range)."""
+def indistinct(ruleset: RuleSet, key: str, old: Any, new: Any) -> bool:
+    """Whether the rules cannot tell `new` from `old` (equal, or in one range)."""
     if isinstance(old, int) and not isinstance(old, bool) and isinstance(new, int):
-        bounds = number_choices(ruleset, key)
-        return _range(bounds, old) == _range(bounds, new)
+        edges = cuts(ruleset, key)
+        return _range(edges, old) == _range(edges, new)
     return old == new
 
 
@@ -126,13 +131,17 @@ def _range(bounds: list[int], value: int) -> int:
 
 
 def _pick(
-    ruleset: RuleSet, answers: dict[str, Any], given: Collection[str] | None
+    ruleset: RuleSet,
+    answers: dict[str, Any],
+    given: Collection[str] | None,
+    check: bool = True,
 ) -> Any:
+    """The rules' decision (None when `check` and the result would be refused)."""
     seen = effective_answers(answers)
     told = None if given is None else given_keys(seen, given)
     implied = implications(ruleset, seen, told) if told is not None else {}
-    decision = decide(ruleset, {**seen, **implied}, told)
-    if ruleset.refusal({**seen, "framework": decision.picked}) is not None:
+    decision = decide(ruleset, {**seen, **implied}, told, implied)
+    if check and ruleset.refusal({**seen, "framework": decision.picked}) is not None:
         return None
     return decision
 
@@ -154,6 +163,8 @@ def _flip(
     shown = ", ".join(f"{k}={_show(v)}" for k, v in change.items())
     mine, rival = scores[after.picked], scores[OTHER[after.picked]]
     text = f"with {shown}: {NAMES[after.picked]} {mine}-{rival}"
+    if all(answers[k] == v for k, v in change.items()):
+        text = f"saying {shown} (now assumed): {NAMES[after.picked]} {mine}-{rival}"
     if mine == rival and after.familiarity is None:
         text += " (a tie, " + (
             "broken by assumed answers)"
