@@ -327,3 +327,45 @@ def test_flips_take_well_under_100_ms() -> None:
     # ~30 ms on a 2-core machine shared by eight busy processes; the bound only
     # catches a blow-up (a quiet machine is far below it).
     assert min(timings) < 0.1, timings
+
+
+# -- where the advice shows ----------------------------------------------------------
+
+
+def test_recommend_json_adds_flips_and_keeps_every_key(capsys) -> None:
+    import json
+
+    from stackpick.cli import main
+
+    assert main(["recommend", "--json", "-d", "kind=website", "-d", "size=small"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    old = {"framework", "rules_framework", "scores", "margin", "confidence"}
+    old |= {"close_call", "reasons", "notes", "extensions", "overridden_by"}
+    assert old | {"familiarity", "ruled_out", "flips", "assumed", "given"} <= set(data)
+    assert data["flips"]
+    assert all(f["framework"] != data["framework"] for f in data["flips"])
+    assert sorted(data["given"]) == ["kind", "size"]
+    assert all(r["assumed"] for r in data["assumed"])
+
+
+def test_rules_text_shows_each_rules_quotes() -> None:
+    from stackpick.report import rules_as_dict, rules_text
+
+    text = rules_text(RULES)
+    assert "\u201cYou are using an SQL database.\u201d" in text
+    assert "  S2    \u201cChoose Django for a medium to large site.\u201d" in text
+    listed = {r["id"]: r["quotes"] for r in rules_as_dict(RULES)["rules"]}
+    assert listed["sql_database"] == {"S2": "You are using an SQL database."}
+
+
+def test_summary_uses_the_questions_words_and_marks_assumed_answers() -> None:
+    from stackpick.interview import summary_text
+
+    answers = gather(QUESTIONS, Request(data=["kind=saas"])).answers
+    text = summary_text(QUESTIONS, answers, answers["framework"], {"kind"})
+    lines = {line.split("  ")[1].strip(): line for line in text.splitlines()[2:]}
+    assert lines["What kind of app is it?"].endswith(
+        "A SaaS or multi-user platform (store, marketplace, e-learning)"
+    )
+    assert lines["How long will it be maintained?"].endswith("Long (years) (assumed)")
+    assert lines["Framework picked"].endswith("Django")
