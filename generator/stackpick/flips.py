@@ -114,7 +114,10 @@ def find_flips(
         return tuple(found)
     pairs = [{**a, **b} for a, b in combinations(singles, 2) if set(a).isdisjoint(b)]
     found = [f for f in (_flip(ruleset, answers, given, c, base) for c in pairs) if f]
-    found.sort(key=lambda f: -(f["decision_margin"] or 99))
+    # Most decisive first (a rival refused outright counts as the most decisive).
+    found.sort(
+        key=lambda f: -(99 if f["decision_margin"] is None else f["decision_margin"])
+    )
     return tuple(found[:MAX_PAIRS])
 
 
@@ -164,7 +167,7 @@ def _flip(
     mine, rival = scores[after.picked], scores[OTHER[after.picked]]
     text = f"with {shown}: {NAMES[after.picked]} {mine}-{rival}"
     if all(answers[k] == v for k, v in change.items()):
-        text = f"saying {shown} (now assumed): {NAMES[after.picked]} {mine}-{rival}"
+        text = f"confirming {shown} (now assumed): {NAMES[after.picked]} {mine}-{rival}"
     if mine == rival and after.familiarity is None:
         text += " (a tie, " + (
             "broken by assumed answers)"
