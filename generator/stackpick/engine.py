@@ -226,24 +226,8 @@ def decide(
     `seen` holds the implied values already; `implied` names them (with `told`,
     the evidence the rules vote on).
     """
-    counted: list[Reason] = []
-    assumed: list[Reason] = []
     evidence = None if told is None else told | set(implied)
-    for r, clauses in _compiled(ruleset):
-        for clause in clauses:
-            if _fast_holds(clause, seen):
-                break
-        else:
-            continue
-        reason = Reason(r.id, r.favours, r.strength, r.points, r.sources, r.why)
-        missing = _assumed_in(r, seen, evidence) if evidence is not None else {}
-        if missing:
-            assumed.append(replace(reason, assumed=missing))
-        else:
-            counted.append(reason)
-    # Strongest first; equal points keep the rules file's order (a stable sort).
-    counted.sort(key=lambda r: -r.points)
-    assumed.sort(key=lambda r: -r.points)
+    counted, assumed = _fired(ruleset, seen, evidence)
     scores = _totals(counted)
     margin = abs(scores["flask"] - scores["django"])
     by_assumed = False
@@ -276,6 +260,32 @@ def decide(
         else _decision_margin(ruleset, picked, scores, familiarity),
         decided_by_assumed=by_assumed and not familiarity and not ruled_out,
     )
+
+
+def _fired(
+    ruleset: RuleSet, seen: dict[str, Any], evidence: set[str] | None
+) -> tuple[list[Reason], list[Reason]]:
+    """The rules that hold: those that vote, and those resting on filled-in answers.
+
+    Strongest first; equal points keep the rules file's order (a stable sort).
+    """
+    counted: list[Reason] = []
+    assumed: list[Reason] = []
+    for r, clauses in _compiled(ruleset):
+        for clause in clauses:
+            if _fast_holds(clause, seen):
+                break
+        else:
+            continue
+        reason = Reason(r.id, r.favours, r.strength, r.points, r.sources, r.why)
+        missing = _assumed_in(r, seen, evidence) if evidence is not None else {}
+        if missing:
+            assumed.append(replace(reason, assumed=missing))
+        else:
+            counted.append(reason)
+    counted.sort(key=lambda r: -r.points)
+    assumed.sort(key=lambda r: -r.points)
+    return counted, assumed
 
 
 def _totals(reasons: Iterable[Reason]) -> dict[str, int]:
