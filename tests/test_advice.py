@@ -368,3 +368,45 @@ def test_summary_uses_the_questions_words_and_marks_assumed_answers() -> None:
     )
     assert lines["How long will it be maintained?"].endswith("Long (years) (assumed)")
     assert lines["Framework picked"].endswith("Django")
+
+
+# -- defaults that follow the given answers ------------------------------------------
+
+
+def test_a_beginners_defaults_follow_the_answer() -> None:
+    """S4's beginner FAQ: a first project; the filled-in life is short, the schema
+    young (our reading), and the record shows them as implied, not assumed."""
+    answers = gather(QUESTIONS, Request(data=["experience=beginner"])).answers
+    assert answers["lifetime"] == "short" and answers["evolving_schema"] is False
+    rec = answers["recommendation"]
+    assert rec["implied"] == {"lifetime": "short", "evolving_schema": False}
+    said = gather(QUESTIONS, Request(data=["experience=beginner", "lifetime=long"]))
+    assert said.answers["lifetime"] == "long"  # an answer given wins
+
+
+def test_copier_follows_the_same_defaults(tmp_path) -> None:
+    """copier.yml's `follow_defaults`, rendered by Copier's own Jinja, equals
+    stackpick's for every kind, size, experience and team size."""
+    import itertools
+    import json
+
+    from copier._main import Worker
+
+    from stackpick.answers import following_defaults
+    from support import ROOT, copy_template_folder
+
+    template = copy_template_folder(ROOT, tmp_path / "template")
+    env = Worker(src_path=str(template), dst_path=tmp_path / "x").jinja_env
+    expression = env.from_string(QUESTIONS.questions["follow_defaults"].default)
+    rules_data = QUESTIONS.questions["rules_data"].default
+    for kind, size, experience, team in itertools.product(
+        QUESTIONS.questions["kind"].choice_values(),
+        QUESTIONS.questions["size"].choice_values(),
+        QUESTIONS.questions["experience"].choice_values(),
+        (1, 3, 5),
+    ):
+        context = {"kind": kind, "size": size, "experience": experience}
+        context["team_size"] = team
+        context["kind_defaults"] = RULES.defaults_for(kind)
+        theirs = json.loads(expression.render({**context, "rules_data": rules_data}))
+        assert theirs == following_defaults(RULES, context), context

@@ -26,7 +26,12 @@ if TYPE_CHECKING:
     from stackpick.questions import Ask
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
-HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names", "kind_defaults")
+HIDDEN_FOR_COPIER = (
+    "rules_data",
+    "forbidden_names",
+    "kind_defaults",
+    "follow_defaults",
+)
 
 
 def computed_values(
@@ -51,6 +56,7 @@ def computed_values(
     return {
         "rules_data": lambda context: [ruleset.raw],
         "kind_defaults": lambda context: ruleset.defaults_for(context["kind"]),
+        "follow_defaults": lambda context: following_defaults(ruleset, context),
         "recommendation": recommendation,
     }
 
@@ -73,6 +79,24 @@ class Outcome:
     answers: dict[str, Any]
     recommendation: Recommendation
     preset: Preset | None
+
+
+# The answers copier.yml asks before `follow_defaults` (the implications it can apply).
+ASKED_BEFORE_FOLLOW = ("kind", "size", "team_size", "experience")
+
+
+def following_defaults(ruleset: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The kind's defaults, after what the answers so far imply (rules.yaml `implied`).
+
+    copier.yml's `follow_defaults` computes the same in Jinja (a parity test holds
+    them equal): a beginner's project defaults to a short life.
+    """
+    from stackpick.engine import implications
+
+    known = {k: context[k] for k in ASKED_BEFORE_FOLLOW if k in context}
+    merged = ruleset.defaults_for(context["kind"])
+    merged.update(implications(ruleset, known, set(known)))
+    return merged
 
 
 class _recording:

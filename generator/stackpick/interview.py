@@ -79,6 +79,7 @@ class Interview:
             {
                 **load_rules().base_defaults,
                 **(context.get("kind_defaults") or {}),
+                **(context.get("follow_defaults") or {}),
                 **self.given,
                 **context,
             }
