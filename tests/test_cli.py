@@ -219,7 +219,10 @@ def test_rules_json_includes_conditions_and_source_details(capsys) -> None:
 
 
 def test_recommend_json_shows_familiarity_and_ruled_out(capsys) -> None:
-    assert main(["recommend", "--json", "-d", "familiar_with=flask"]) == 0
+    # A Django-shaped website, said in so many words (filled-in answers do not vote).
+    shape = ["kind=website", "needs_auth=true", "data=relational", "lifetime=long"]
+    argv = [arg for pair in shape for arg in ("-d", pair)]
+    assert main(["recommend", "--json", "-d", "familiar_with=flask", *argv]) == 0
     data = json.loads(capsys.readouterr().out)
     assert (
         data["framework"] == "flask"

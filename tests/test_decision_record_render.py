@@ -49,10 +49,17 @@ def test_record_names_decision_reasons_sources_and_version(
         assert line in text
     answers = yaml.safe_load((tmp_path / "site/.copier-answers.yml").read_text())
     factors = {k: v for k, v in answers.items() if not k.startswith("_")}
-    rec = recommend(factors)
+    # Only kind (and framework) were given: the rest voted not, and show as assumed.
+    rec = recommend(factors, given={"kind", "framework"})
     for reason in rec.reasons:
         assert f"| +{reason.points} |" in text and f"`{reason.rule}`" in text
+    for reason in rec.assumed:
+        assert f"| (+{reason.points}) | {reason.framework.capitalize()} | `" in text
+        assert f"`{reason.rule}`" in text
+    assert "| Maintenance | long (assumed) |" in text
+    assert "| JSON API | yes (implied) |" in text  # an ML serving API is an API
     assert ("Close call: **yes**" if rec.close_call else "Close call: no.") in text
+    assert "## What would make us revisit this" in text
 
 
 def test_a_user_override_is_recorded(tmp_path: Path) -> None:
@@ -95,14 +102,21 @@ def test_plain_copier_computes_the_same_record(tmp_path: Path) -> None:
     text = (dest / RECORD).read_text()
     assert "- Decided with: stackpick (plain copier)\n" in text
     ours = new(tmp_path / "stackpick", "-d", "kind=ml_service")
-    assert without_date_and_version(text) == without_date_and_version(ours)
+    # Plain copier cannot tell given answers from its --defaults, and says so.
+    assert "plain `copier copy` cannot tell the answers you gave" in text
+    assert "Not worked out here: plain copier" in text
+    for same in ("# 1. Web framework: ", "We use **", "## Consequences"):
+        line = next(x for x in ours.splitlines() if x.startswith(same))
+        assert line in text.splitlines()
     assert "`ml_model_serving`" in text and "FastAPI" in text
 
 
 def test_record_explains_familiarity_and_cites_publisher_and_year(
     tmp_path: Path,
 ) -> None:
-    text = new(tmp_path / "site", "-d", "familiar_with=flask")
+    shape = ("kind=website", "needs_auth=true", "data=relational", "lifetime=long")
+    argv = [arg for pair in shape for arg in ("-d", pair)]
+    text = new(tmp_path / "site", "-d", "familiar_with=flask", *argv)
     assert "We use **Flask**" in text
     assert "Your team knows Flask, so Flask stays: Django would need" in text
     assert '- S4: Lycore, "Flask vs Django' in text and "(2026)" in text

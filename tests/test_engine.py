@@ -202,7 +202,11 @@ def test_any_valid_answers_give_a_valid_result(answers: dict[str, Any]) -> None:
     for fw in ("flask", "django"):
         assert rec.scores[fw] == sum(r.points for r in rec.reasons if r.framework == fw)
     assert rec.margin == abs(rec.scores["flask"] - rec.scores["django"])
-    assert rec.close_call == (rec.margin <= RULES.close_call_margin)
+    # Close call: how far the decision is from flipping, and only while both remain.
+    assert rec.close_call == (
+        rec.decision_margin is not None
+        and rec.decision_margin <= RULES.close_call_margin
+    )
     other = "django" if rec.framework == "flask" else "flask"
     familiar = rec.familiarity
     if rec.ruled_out:  # a hard constraint: the refused framework is never picked

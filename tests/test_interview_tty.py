@@ -7,6 +7,7 @@ the reproduce command and the next steps; and `recommend` asking on a terminal.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,11 +57,18 @@ def test_interview_summary_change_and_accept(work: Path) -> None:
     term.wait_for(b"Summary")
     term.wait_for(b"Create the project")
     assert b"Framework picked" in term.screen
+    summary = term.screen[term.screen.rindex(b"Summary") :]
+    # The questions' own words, not the raw values ('website', 'no_preference').
+    assert b"A website with dynamic pages" in summary and b"No preference" in summary
+    assert b"  website\r" not in summary and b"no_preference" not in summary
+    assert b"What would change the pick:" in summary  # the flips, on the summary
+    assert b"(assumed)" not in summary  # every answer was asked, so given
     term.type(DOWN + ENTER)  # change an answer
     term.wait_for(b"Which answer?")
     row = [q.name for q in _questionnaire().public()].index("familiar_with")
     term.type(DOWN * row + ENTER)
-    term.wait_for(b"Which framework does the team")
+    # One question is asked again, and the count says so (it said 1/7).
+    term.wait_for(b"1/1 Which framework does the team")
     term.type(DOWN + ENTER)  # Flask
     # S4: the team's framework stays, so the pick changes: reasons, then asked again.
     term.wait_for(b"Your team knows Flask, so Flask stays")
@@ -94,6 +102,15 @@ def test_a_refused_choice_is_greyed_out_with_its_reason(work: Path) -> None:
         term.type(ENTER)
     # The greyed-out "No" names the refused pair and the rule's why.
     term.wait_for(b"No (html_pages=false with needs_api=false: a project", seen=True)
+    term.wait_for(b"one of them.)", seen=True)  # the whole why, not cut at the edge
+    drawn = term.screen[term.screen.rindex(b"- No (") - 12 :]
+    assert b"\x1b[0;90" in drawn[:12]  # bright black: greyed out, not the default
+    words = re.sub(rb"\x1b\[[0-9;]*[A-Za-z]", b"", drawn).split()
+    assert b" ".join(words).startswith(
+        b"- No (html_pages=false with needs_api=false: a project with neither "
+        b"server-rendered pages nor a JSON API has nothing to serve; answer yes to "
+        b"one of them.)"
+    )
     term.type(DOWN + ENTER)  # moving down skips the refused choice: still "Yes"
     term.wait_for(asked[asked.index(text) + 1])
     term.type(CTRL_C)

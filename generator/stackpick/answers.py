@@ -6,7 +6,7 @@ Returns the full, validated answers and the recommendation computed from them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,25 +24,37 @@ if TYPE_CHECKING:
     from stackpick.questions import Ask
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
-HIDDEN_FOR_COPIER = ("rules_data", "forbidden_names", "kind_defaults")
+HIDDEN_FOR_COPIER = (
+    "rules_data",
+    "forbidden_names",
+    "kind_defaults",
+    "follow_defaults",
+)
 
 
 def computed_values(
-    pinned: str | None = None, pinned_by: str | None = None
+    pinned: str | None = None,
+    pinned_by: str | None = None,
+    given: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The hidden values stackpick computes in Python where copier uses Jinja.
 
     The rules document (for copier.yml's compatibility validators), the kind's
-    defaults and the recommendation; the parity tests hold each equal to copier's.
+    defaults and the recommendation; the parity tests hold each equal to copier's on
+    complete answers. `given` names the answers someone gave (None: all; a set that
+    an interview fills as it asks).
     """
     ruleset = load_rules()
 
     def recommendation(context: dict[str, Any]) -> dict[str, Any]:
-        return recommend(context, override=pinned, overridden_by=pinned_by).to_dict()
+        return recommend(
+            context, override=pinned, overridden_by=pinned_by, given=given
+        ).to_dict()
 
     return {
         "rules_data": lambda context: [ruleset.raw],
         "kind_defaults": lambda context: ruleset.defaults_for(context["kind"]),
+        "follow_defaults": lambda context: following_defaults(ruleset, context),
         "recommendation": recommendation,
     }
 
@@ -65,6 +77,55 @@ class Outcome:
     answers: dict[str, Any]
     recommendation: Recommendation
     preset: Preset | None
+
+
+# The answers copier.yml asks before `follow_defaults` (the implications it can apply).
+ASKED_BEFORE_FOLLOW = ("kind", "size", "team_size", "experience")
+
+
+def following_defaults(ruleset: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The kind's defaults, after what the answers so far imply (rules.yaml `implied`).
+
+    copier.yml's `follow_defaults` computes the same in Jinja (a parity test holds
+    them equal): a beginner's project defaults to a short life.
+    """
+    from stackpick.engine import implications
+
+    known = {k: context[k] for k in ASKED_BEFORE_FOLLOW if k in context}
+    merged = ruleset.defaults_for(context["kind"])
+    merged.update(implications(ruleset, known, set(known)))
+    return merged
+
+
+class _recording:
+    """An `ask` that notes each question it was called for: those answers are given."""
+
+    def __init__(self, ask: Ask, given: set[str]) -> None:
+        self._ask, self._given = ask, given
+
+    def __getattr__(self, name: str) -> Any:  # the interview's start, total, ...
+        return getattr(self._ask, name)
+
+    def __call__(self, question: Any, default: Any, context: dict[str, Any]) -> Any:
+        self._given.add(question.name)
+        return self._ask(question, default, context)
+
+
+def with_flips(
+    rec: Recommendation,
+    answers: Mapping[str, Any],
+    given: Collection[str] | None,
+    questions: Questionnaire,
+) -> Recommendation:
+    """`rec` with the smallest answer changes that would change the rules' pick."""
+    from dataclasses import replace
+
+    from stackpick.flips import capped_confidence, find_flips, question_choices
+
+    ruleset = load_rules()
+    found = find_flips(dict(answers), given, question_choices(questions), ruleset)
+    confidence = capped_confidence(ruleset, rec.confidence, found)
+    return replace(rec, flips=found, confidence=confidence)
 
 
 def parse_data(pairs: Sequence[str]) -> dict[str, str]:
@@ -124,7 +185,10 @@ def gather(
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
 
-    computed = computed_values(pinned, pinned_by)
+    # Given: the answers file, --data, the preset (its pins and the team's defaults)
+    # and every question the user saw and answered; the rest are filled in.
+    given: set[str] = set(fixed) | set(preset.defaults if preset else ())
+    computed = computed_values(pinned, pinned_by, given)
     if require_complete and ask is None:
         absent = questions.missing(fixed, defaults, computed)
         if absent:
@@ -145,6 +209,8 @@ def gather(
         fixed.setdefault("stackpick_version", version())
         fixed["secret_key"] = secrets.token_urlsafe(50)
 
+    if ask is not None:
+        ask = _recording(ask, given)
     start = getattr(ask, "start", None)
     if start is not None:  # an interview: it counts the questions left to ask
         start(fixed)
@@ -163,7 +229,9 @@ def gather(
         answers,
         override=answers["framework"],
         overridden_by=pinned_by if pinned else "user",
+        given=given,
     )
+    final = with_flips(final, answers, given, questions)
     answers["recommendation"] = final.to_dict()
     for key in HIDDEN_FOR_COPIER:
         answers.pop(key, None)

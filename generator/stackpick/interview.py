@@ -9,7 +9,7 @@ the framework question, then a summary screen (accept / change an answer / abort
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import questionary
@@ -29,6 +29,9 @@ WELCOME = (
     "summary; nothing is written until you accept (Ctrl-C aborts)."
 )
 ACCEPT, CHANGE, ABORT = "accept", "change", "abort"
+# questionary draws a refused choice in the `disabled` class, which its default style
+# leaves in the default colour: grey it out.
+GREYED = questionary.Style([("disabled", "fg:ansibrightblack italic")])
 
 
 class Interview:
@@ -76,6 +79,7 @@ class Interview:
             {
                 **load_rules().base_defaults,
                 **(context.get("kind_defaults") or {}),
+                **(context.get("follow_defaults") or {}),
                 **self.given,
                 **context,
             }
@@ -88,6 +92,8 @@ class Interview:
                 continue
             if not later or question.name in self.given:
                 continue
+            if self.change is not None and question.name in self.keep:
+                continue  # kept while one answer changes (the framework counts itself)
             if question.name == "framework" and not self.ask_framework:
                 continue
             if self.questions.applies(question, guess):
@@ -120,10 +126,12 @@ class Interview:
             if default == kept:
                 return default
         if name == "framework":
-            rec = recommend(context)
+            rec = recommend(context)  # every answer that applies was asked: given
             if not self.ask_framework:
                 return rec.framework
-            self.show(rec)
+            from stackpick.answers import with_flips
+
+            self.show(with_flips(rec, context, None, self.questions))
         self.asked += 1
         label = f"{self.asked}/{self.total(context, question)} {question.help}"
         return self.prompt(question, label, default, context)
@@ -146,7 +154,11 @@ class Interview:
                     Choice(
                         title=_choice_title(question, text, value, default),
                         value=value,
-                        disabled=reasons[value] or None,
+                        disabled=_wrapped(
+                            _choice_title(question, text, value, default),
+                            reasons[value],
+                        )
+                        or None,
                     )
                     for text, value in pairs
                 ]
@@ -155,6 +167,7 @@ class Interview:
                     label,
                     choices=choices,
                     default=default if default in allowed else None,
+                    style=GREYED,
                     **options,
                 )
             else:
@@ -182,7 +195,19 @@ class Interview:
     # -- the summary screen ----------------------------------------------------------
     def review(self, answers: Mapping[str, Any], pick: str) -> str:
         """Every answer and the pick; returns ACCEPT, ABORT or the key to change."""
-        self.say(summary_text(self.questions, answers, pick))
+        recorded = answers.get("recommendation") or {}
+        given = recorded.get("given") if isinstance(recorded, Mapping) else None
+        self.say(summary_text(self.questions, answers, pick, given))
+        flips = recorded.get("flips") if isinstance(recorded, Mapping) else None
+        if flips:
+            pairs = len(flips[0]["changes"]) > 1
+            self.say(
+                "  Nothing short of two changes flips this:"
+                if pairs
+                else "  What would change the pick:"
+            )
+            for flip in flips:
+                self.say(f"    {flip['text']}")
         choice = _answer(
             questionary.select(
                 "Create the project with these answers?",
@@ -202,7 +227,7 @@ class Interview:
             questionary.select(
                 "Which answer?",
                 choices=[
-                    Choice(f"{q.help}: {_shown(answers[q.name])}", q.name)
+                    Choice(f"{q.help}: {labelled(q, answers[q.name])}", q.name)
                     for q in asked
                 ],
                 **self.prompt_options,
@@ -228,16 +253,65 @@ def make_asker(
 
 
 def summary_text(
-    questions: Questionnaire, answers: Mapping[str, Any], pick: str
+    questions: Questionnaire,
+    answers: Mapping[str, Any],
+    pick: str,
+    given: Collection[str] | None = None,
 ) -> str:
-    """The summary screen: one line per answer given, then the pick."""
+    """The summary screen: one line per answer, in the words the question used.
+
+    An answer nobody gave (filled in: it did not vote) says so.
+    """
     shown = [q for q in questions.public() if q.name in answers]
     width = min(48, max(len(q.help) for q in shown))
     lines = ["", "Summary"]
     for q in shown:
         help_text = q.help if len(q.help) <= width else q.help[: width - 1] + "…"
-        lines.append(f"  {help_text:<{width}}  {_shown(answers[q.name])}")
-    lines.append(f"  {'Framework picked':<{width}}  {pick}")
+        value = labelled(q, answers[q.name])
+        if given is not None and q.name not in given and questions.applies(q, answers):
+            value += " (assumed)"
+        lines.append(f"  {help_text:<{width}}  {value}")
+    framework = next((q for q in shown if q.name == "framework"), None)
+    picked = labelled(framework, pick) if framework else pick
+    lines.append(f"  {'Framework picked':<{width}}  {picked}")
+    return "\n".join(lines)
+
+
+def labelled(question: Question, value: Any) -> str:
+    """The choice's label as the question showed it ('saas' -> 'A SaaS or ...')."""
+    for text, choice in question.choices:
+        if choice == value and not isinstance(choice, bool):
+            return text
+    return _shown(value)
+
+
+def _columns() -> int:
+    """The width prompt_toolkit draws in (the terminal's own, not $COLUMNS)."""
+    from prompt_toolkit.application.current import get_app_session
+
+    try:
+        return get_app_session().output.get_size().columns or 80
+    except OSError:  # not a terminal: the prompts fail later with their own error
+        return 80
+
+
+def _wrapped(title: str, reason: str) -> str:
+    """A refused choice's reason, broken into lines that fit the terminal (questionary
+    would draw it on one line, cut at the right edge)."""
+    if not reason:
+        return ""
+    import textwrap
+
+    columns = _columns()
+    lead = len(f"    - {title} (")
+    lines = textwrap.wrap(
+        reason,
+        max(columns - 2, 20),
+        initial_indent=" " * lead,
+        subsequent_indent=" " * 6,
+        break_on_hyphens=False,
+    )
+    lines[0] = lines[0][lead:]
     return "\n".join(lines)
 
 

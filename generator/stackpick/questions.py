@@ -78,7 +78,10 @@ class Question:
     @property
     def follows_kind(self) -> bool:
         """Its default is the kind's default (rules.yaml's `defaults`), not derived."""
-        return self.default == "{{ kind_defaults." + self.name + " }}"
+        return self.default in (
+            "{{ kind_defaults." + self.name + " }}",
+            "{{ follow_defaults." + self.name + " }}",
+        )
 
     @property
     def derived(self) -> bool:

@@ -76,22 +76,41 @@ def show_recommendation(rec: Recommendation, stream: IO[str] | None = None) -> N
             ", ".join(reason.sources),
             style=COLOURS[reason.framework],
         )
-    if rec.reasons:
+    for reason in rec.assumed:  # shown, not counted: nobody gave these answers
+        table.add_row(
+            f"({reason.points})",
+            NAMES[reason.framework],
+            f"{reason.why} [dim]{assumed_line(reason.assumed)}[/]",
+            ", ".join(reason.sources),
+            style=f"dim {COLOURS[reason.framework]}",
+        )
+    if rec.reasons or rec.assumed:
         console.print(table)
     else:
         console.print("No rule fired; the tie goes to the smaller commitment.")
+    if rec.assumed:
+        console.print(
+            "Points in brackets rest on answers nobody gave; they do not count"
+            + (
+                ", except that they broke the tie between the given answers."
+                if rec.decided_by_assumed
+                else "."
+            )
+        )
     if rec.close_call:
         parts = []
         for fw in (pick, other):
             top = rec.top_reason(fw)
             if top:
-                parts.append(f"for {NAMES[fw]}: {top.why}")
+                parts.append(f"for {NAMES[fw]}: {top.why.rstrip('.')}")
         console.print(
             "[yellow]Close call[/yellow]: either framework would serve. "
             + ("Top reasons " + "; ".join(parts) if parts else "")
         )
     for note in rec.notes:
         console.print(f"Note: {note['text']} ({', '.join(note['sources'])})")
+    for line in flips_lines(rec):
+        console.print(line, markup=False)
     if rec.extensions:
         console.print(
             f"Wired up for {NAMES[pick]}: " + ", ".join(e.name for e in rec.extensions)
@@ -99,6 +118,31 @@ def show_recommendation(rec: Recommendation, stream: IO[str] | None = None) -> N
     if rec.reasons:
         cited = sorted({s for r in rec.reasons for s in r.sources})
         console.print("Sources: " + "; ".join(f"{s} {rec.sources[s]}" for s in cited))
+
+
+def assumed_line(assumed: dict[str, Any]) -> str:
+    """'assumed: lifetime=long, say otherwise with --data lifetime=VALUE'."""
+    said = ", ".join(f"{k}={_flag(v)}" for k, v in assumed.items())
+    key, value = next(iter(assumed.items()))
+    other = _flag(not value) if isinstance(value, bool) else "VALUE"
+    return f"assumed: {said}, say otherwise with --data {key}={other}"
+
+
+def _flag(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def flips_lines(rec: Recommendation) -> list[str]:
+    """What would change the rules' pick, one line per change (or pair of changes)."""
+    if not rec.flips:
+        return []
+    pairs = len(rec.flips[0]["changes"]) > 1
+    head = (
+        "Nothing short of two changes flips this:"
+        if pairs
+        else "What would change the pick:"
+    )
+    return [head] + [f"  {flip['text']}" for flip in rec.flips]
 
 
 def _value(value: Any) -> str:
@@ -145,6 +189,7 @@ def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
                 "points": r.points,
                 "sources": list(r.sources),
                 "why": r.why,
+                "quotes": dict(r.quotes),
                 "when": list(r.when),
                 "condition": in_words(r.when),
             }
@@ -155,6 +200,7 @@ def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
             "min_strong": familiarity.min_strong,
             "min_lead": familiarity.min_lead,
             "sources": list(familiarity.sources),
+            "quotes": dict(familiarity.quotes),
         }
         if familiarity
         else None,
@@ -202,6 +248,7 @@ def rules_text(ruleset: RuleSet) -> str:
                 ("when", in_words(r.when)),
                 ("why", r.why),
                 ("cites", ", ".join(r.sources)),
+                *quoted(r.quotes),
             ],
         )
     if ruleset.familiarity:
@@ -218,6 +265,7 @@ def rules_text(ruleset: RuleSet) -> str:
                         f"a lead of at least {f.min_lead} points",
                     ),
                     ("cites", ", ".join(f.sources)),
+                    *quoted(f.quotes),
                 ],
             ),
         ]
@@ -238,6 +286,11 @@ def rules_text(ruleset: RuleSet) -> str:
             f"{key}: {source.citation()}", WIDTH, subsequent_indent=" " * 4
         )
     return "\n".join(out)
+
+
+def quoted(quotes: dict[str, str]) -> list[tuple[str, str]]:
+    """A rule's quotes as labelled lines: the source key, then its words in quotes."""
+    return [(key, f"\u201c{quote}\u201d") for key, quote in quotes.items()]
 
 
 def show_rules(ruleset: RuleSet, stream: IO[str] | None = None) -> None:

@@ -29,6 +29,21 @@ class Rule:
     sources: tuple[str, ...]
     why: str
     when: Condition
+    # Per cited source, the article's own words (verbatim, at most 40 words).
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    # Keys that only narrow the rule: a filled-in value does not keep it from voting.
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Implication:
+    """What a given answer implies for an answer nobody gave (rules.yaml `implied`)."""
+
+    id: str
+    when: Condition
+    implies: dict[str, Any]
+    why: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class Note:
     text: str
     sources: tuple[str, ...]
     when: Condition
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,7 @@ class Familiarity:
     min_strong: int
     min_lead: int
     sources: tuple[str, ...]
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class Compatibility:
     why: str
     sources: tuple[str, ...]
     steers: bool = False  # the rules pick the other framework rather than refuse
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,7 @@ class RuleSet:
     compatibility: tuple[Compatibility, ...] = ()
     base_defaults: dict[str, Any] = field(default_factory=dict)
     kind_defaults: dict[str, KindDefaults] = field(default_factory=dict)
+    implied: tuple[Implication, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def defaults_for(self, kind: str) -> dict[str, Any]:
@@ -133,7 +152,7 @@ class RuleSet:
             for clause in rule.refuse:
                 if about is not None and about not in clause:
                     continue
-                if set(clause) <= set(answers) and _clause_holds(clause, answers):
+                if set(clause) <= set(answers) and clause_holds(clause, answers):
                     return rule
         return None
 
@@ -145,7 +164,7 @@ class RuleSet:
         clause = next(
             c
             for c in rule.refuse
-            if set(c) <= set(answers) and _clause_holds(c, answers)
+            if set(c) <= set(answers) and clause_holds(c, answers)
         )
         named = " with ".join(f"{k}={_show(answers[k])}" for k in clause)
         return f"{named}: {rule.why}"
@@ -155,12 +174,22 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _known_keys(
+    implies: dict[str, Any], base: dict[str, Any], where: str
+) -> dict[str, Any]:
+    unknown = set(implies) - set(base)
+    if unknown:
+        raise ValueError(f"rules.yaml: implied: {where}: no default for {unknown}")
+    return implies
+
+
 def holds(condition: Condition, answers: dict[str, Any]) -> bool:
     """True when any alternative of `condition` matches `answers` in every key."""
-    return any(_clause_holds(clause, answers) for clause in condition)
+    return any(clause_holds(clause, answers) for clause in condition)
 
 
-def _clause_holds(clause: Clause, answers: dict[str, Any]) -> bool:
+def clause_holds(clause: Clause, answers: dict[str, Any]) -> bool:
+    """True when `answers` match every key of one alternative of a condition."""
     for key, expected in clause.items():
         value = answers[key]
         if isinstance(expected, dict):
@@ -241,6 +270,12 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             )
         return keys
 
+    def quoted(entry: dict[str, Any], where: str, every: bool) -> dict[str, str]:
+        quotes = {
+            str(k): " ".join(str(v).split()) for k, v in entry.get("quotes", {}).items()
+        }
+        return check_quotes(quotes, cited(entry, where), where, every=every)
+
     rules = []
     seen: set[str] = set()
     for entry in data["rules"]:
@@ -259,10 +294,18 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
                 sources=cited(entry, rid),
                 why=entry["why"],
                 when=condition(entry, rid),
+                quotes=quoted(entry, rid, every=True),
+                qualifiers=tuple(entry.get("qualifiers", ())),
             )
         )
     notes = tuple(
-        Note(n["id"], n["text"], cited(n, n["id"]), condition(n, n["id"]))
+        Note(
+            n["id"],
+            n["text"],
+            cited(n, n["id"]),
+            condition(n, n["id"]),
+            quoted(n, n["id"], every=False),
+        )
         for n in data.get("notes", ())
     )
     extensions = {
@@ -287,6 +330,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             min_strong=int(fam["min_strong"]),
             min_lead=int(fam["min_lead"]),
             sources=cited(fam, "familiarity"),
+            quotes=quoted(fam, "familiarity", every=True),
         )
     compatibility = tuple(
         Compatibility(
@@ -295,10 +339,21 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             why=c["why"],
             sources=cited(c, c["id"]),
             steers=bool(c.get("steers", False)),
+            quotes=quoted(c, c["id"], every=False),
         )
         for c in data.get("compatibility", ())
     )
     base, kinds = _defaults(data.get("defaults") or {"base": {}, "kinds": {}}, cited)
+    implied = tuple(
+        Implication(
+            id=i["id"],
+            when=condition(i, i["id"]),
+            implies=_known_keys(dict(i["implies"]), base, i["id"]),
+            why=str(i["why"]),
+            sources=cited(i, i["id"]),
+        )
+        for i in data.get("implied", ())
+    )
     return RuleSet(
         weights=weights,
         close_call_margin=int(data["close_call_margin"]),
@@ -313,8 +368,36 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
         compatibility=compatibility,
         base_defaults=base,
         kind_defaults=kinds,
+        implied=implied,
         raw=data,
     )
+
+
+MAX_QUOTE_WORDS = 40
+
+
+def check_quotes(
+    quotes: dict[str, str], sources: tuple[str, ...], where: str, *, every: bool
+) -> dict[str, str]:
+    """A quote per cited source (every one when `every`), none longer than 40 words.
+
+    Whether each quote is really in its article is tests/test_quotes.py's to check
+    (the articles are not shipped).
+    """
+    stray = sorted(set(quotes) - set(sources))
+    absent = [s for s in sources if s not in quotes] if every else []
+    if stray or absent:
+        raise ValueError(
+            f"rules.yaml: {where}: quotes must match sources "
+            f"(no quote for {absent}, quotes for uncited {stray})"
+        )
+    for key, quote in quotes.items():
+        if not quote or len(quote.split()) > MAX_QUOTE_WORDS:
+            raise ValueError(
+                f"rules.yaml: {where}: the {key} quote must have 1 to "
+                f"{MAX_QUOTE_WORDS} words"
+            )
+    return quotes
 
 
 def _source(key: str, entry: Any) -> Source:
