@@ -26,6 +26,7 @@ import yaml
 from stackpick import __version__
 from stackpick.errors import StackpickError
 from stackpick.firstcommit import first_commit
+from stackpick.gitsafe import check_source
 from stackpick.guard import checkpoint, exclusive_lock, raise_if_terminated
 from stackpick.locate import bundled_template
 from stackpick.place import entries, move_into_place
@@ -51,6 +52,7 @@ def resolve_template(given: str | None) -> tuple[str, Path | None]:
     if given is None:
         path = bundled_template()
         return str(path), path
+    check_source(given, "--template")
     if "://" in given or given.startswith("git@"):
         return given, None
     path = Path(given).expanduser().resolve()
@@ -205,8 +207,15 @@ def _render_locked(
         checkpoint("render")
         project = staging / "project"
         _copier_copy(source, project, answers, vcs_ref)
-        if local is None or not is_git_checkout(local):
-            _record_update_source(project, local is None, update_source)
+        if local is not None and not is_git_checkout(local):
+            if _update_source(update_source) or _is_our_template(local):
+                _record_update_source(project, update_source)
+            else:
+                notes.append(
+                    f"the template folder {local} is no git repository: no version "
+                    "is recorded, so `stackpick update` cannot update this project "
+                    "(give --update-source URL to record one)"
+                )
         if after_render:
             after_render(project)
         files = sorted(
@@ -305,24 +314,39 @@ def _copier_copy(
         )
 
 
-def _record_update_source(project: Path, remote: bool, override: str | None) -> None:
+def _update_source(override: str | None) -> str:
+    """The git source asked for with --update-source or $STACKPICK_TEMPLATE_URL."""
+    # A blank value (an empty `--update-source` or variable) counts as unset.
+    return (override or "").strip() or os.environ.get(UPDATE_SOURCE_ENV, "").strip()
+
+
+def _is_our_template(folder: Path) -> bool:
+    """Whether a plain folder holds this stackpick's template (the wheel's copy, or
+    an unpacked one): only then is the canonical repository its true source."""
+    if folder == bundled_template():
+        return True
+    try:
+        theirs = (folder / "copier.yml").read_bytes()
+        return theirs == (bundled_template() / "copier.yml").read_bytes()
+    except OSError:
+        return False
+
+
+def _record_update_source(project: Path, override: str | None) -> None:
     """Point `.copier-answers.yml` at a git source so `copier update` works later.
 
     A template copied from the installed wheel is a plain folder: Copier records its
     site-packages path and no commit, and could never update the project. Record the
     template's canonical repository and the tag of this stackpick version instead.
+    A template folder the user gave (--template) is never recorded as ours.
     """
-    if remote:
-        return
     answers_file = project / ".copier-answers.yml"
     if not answers_file.is_file():
         return
     data = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
-    # A blank value (an empty `--update-source` or variable) counts as unset.
-    data["_src_path"] = (
-        (override or "").strip()
-        or os.environ.get(UPDATE_SOURCE_ENV, "").strip()
-        or CANONICAL_TEMPLATE_URL
+    data["_src_path"] = check_source(
+        _update_source(override) or CANONICAL_TEMPLATE_URL,
+        f"--update-source (or ${UPDATE_SOURCE_ENV})",
     )
     data["_commit"] = f"v{__version__}"
     header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
