@@ -554,6 +554,12 @@ def _check_git_values(args: argparse.Namespace) -> None:
     ):
         if value is not None and (value.strip() or flag != "--update-source"):
             check(value, flag)
+    if args.command == "new":
+        from stackpick.render import UPDATE_SOURCE_ENV
+
+        recorded = os.environ.get(UPDATE_SOURCE_ENV, "").strip()
+        if recorded:
+            check_source(recorded, f"${UPDATE_SOURCE_ENV}")
 
 
 def cmd_update(args: argparse.Namespace) -> int:

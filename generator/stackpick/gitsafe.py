@@ -151,15 +151,16 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _plain(value: str, what: str) -> str:
-    """One line of text that cannot be read as an option."""
+def _plain(value: str, what: str, shown: str | None = None) -> str:
+    """One line of text that cannot be read as an option (`shown` in messages)."""
+    shown = value if shown is None else shown
     if not isinstance(value, str) or not value.strip():
         raise UnsafeValue(f"{what} is empty")
     if _CONTROL.search(value):
-        raise UnsafeValue(f"{what} {value!r}: control characters are not allowed")
+        raise UnsafeValue(f"{what} {shown!r}: control characters are not allowed")
     if value.startswith("-"):
         raise UnsafeValue(
-            f"{what} {value!r}: must not start with '-' (git reads that as an option)"
+            f"{what} {shown!r}: must not start with '-' (git reads that as an option)"
         )
     return value
 
@@ -169,7 +170,7 @@ def check_source(value: str, what: str = "template") -> str:
     path. Transports that run commands (`ext::`, `fd::`) are refused."""
     _plain(value, what)
     body = value.removeprefix("git+")
-    _plain(body, what)
+    _plain(body, what, value)
     if TRANSPORT.match(body):
         raise UnsafeValue(
             f"{what} {value!r}: git transport '{body.split('::')[0]}::' is not allowed "
