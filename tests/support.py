@@ -985,3 +985,8 @@ def screenshot(page: Any, name: str) -> None:
     """A full-page screenshot under tests/artifacts/screenshots/ (a CI artefact)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# -- TLS test certificates (test_deadlines) -----------------------------------------
+
+COMPONENTS["openssl"] = Component(("openssl",), "apt-get install openssl")

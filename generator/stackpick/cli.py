@@ -202,12 +202,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        if args.command != "rules":
+        if args.command == "rules":
+            code = cmd_rules(args)
+        else:
             _check_working_folder()
-            from stackpick.gitsafe import protect_process_environment
+            from stackpick.gitsafe import (
+                children_die_with_us,
+                protect_process_environment,
+            )
 
             protect_process_environment()
-        code = COMMANDS[args.command](args)
+            with children_die_with_us():
+                code = COMMANDS[args.command](args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code

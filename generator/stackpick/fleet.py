@@ -11,6 +11,7 @@ its preset, 0 otherwise. The multi-project update lives in fleet_update.py.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,15 @@ def discover(folder: Path, unreadable: list[str] | None = None) -> list[Path]:
     return sorted(found)
 
 
+def _special_file(path: Path) -> bool:
+    """Whether `path` is a FIFO, a device or a socket (never read: it may block)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def git_state(project: Path) -> str:
     """ "clean", "dirty" or "no git"."""
     from stackpick.remote import git
@@ -167,7 +177,10 @@ class Inspector:
             return state
         answers, reason = answers_or_reason(state.path)
         if answers is None:
-            state.cannot_tell(reason)
+            if _special_file(state.path / ANSWERS_FILE):
+                state.refuse(reason)  # a FIFO or a device: bad input, as for `new`
+            else:
+                state.cannot_tell(reason)
             return state
         state.answers = answers
         state.framework = answers.get("framework")

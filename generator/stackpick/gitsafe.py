@@ -26,14 +26,16 @@ from stackpick.errors import StackpickError
 TYPE_CHECKING = False  # subprocess and shutil load when git runs, not on every start
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
+    from types import FrameType
 
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 GIT_TIMEOUT_ENV = "STACKPICK_GIT_TIMEOUT"
 NETWORK_TIMEOUT_ENV = "STACKPICK_NETWORK_TIMEOUT"
 DEFAULT_GIT_TIMEOUT = 120.0
 DEFAULT_NETWORK_TIMEOUT = 30.0
+WATCHDOG_GRACE = 2.0  # `timeout` ends git this long after our own deadline
 TIMED_OUT = 124  # the exit status of a git call past its deadline (as `timeout`)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -41,6 +43,7 @@ TRANSPORT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.-]*::")  # git's `<helper>::<ad
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.S)
 _SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._~-]+@)?(?P<host>[A-Za-z0-9._-]+):(?!//)")
 _REF_FORBIDDEN = re.compile(r"[\s~^:?*\[\\]|\.\.|@\{|//")
+_RUNNING: set[subprocess.Popen] = set()  # git processes not yet waited for
 URL_SCHEMES = frozenset(ALLOWED_PROTOCOLS.split(":"))
 DEADLINES_HELP = (
     f"Deadlines: each git command {DEFAULT_GIT_TIMEOUT:g} s (${GIT_TIMEOUT_ENV}); "
@@ -119,7 +122,7 @@ def run_git(
     command = [exe, *args]
     watchdog = shutil.which("timeout")
     if watchdog:  # enforces the deadline even if stackpick dies without cleaning up
-        command = [watchdog, "-s", "KILL", f"{limit + 5:g}", *command]
+        command = [watchdog, "-s", "KILL", f"{limit + WATCHDOG_GRACE:g}", *command]
     proc = subprocess.Popen(
         command,
         cwd=cwd,
@@ -128,8 +131,10 @@ def run_git(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=text,
+        errors="replace" if text else None,
         start_new_session=True,  # its own process group: killed as one
     )
+    _RUNNING.add(proc)
     try:
         out, err = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -141,7 +146,78 @@ def run_git(
         _kill_group(proc)
         proc.wait()
         raise
+    finally:
+        _RUNNING.discard(proc)
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def kill_running() -> None:
+    """Kill every git this process started that still runs (any thread's).
+
+    Also any child leading its own process group that is not registered yet (a
+    signal between the start of git and its registration): only `run_git` starts
+    such children here.
+    """
+    import signal
+
+    leaders = {proc.pid for proc in list(_RUNNING)} | _child_group_leaders()
+    for pid in leaders:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _child_group_leaders() -> set[int]:
+    """Our child processes that lead their own process group (Linux /proc)."""
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for task in os.listdir("/proc/self/task"):
+            path = f"/proc/self/task/{task}/children"
+            with contextlib.suppress(OSError, ValueError), open(path) as children:
+                found.update(int(pid) for pid in children.read().split())
+    return {pid for pid in found if _leads_group(pid)}
+
+
+def _leads_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def children_die_with_us() -> Iterator[None]:
+    """On SIGINT, SIGTERM or SIGHUP, kill our running git first, then do what the
+    signal did before (raise KeyboardInterrupt, a handler's exception, or end the
+    process by the signal). git runs in its own process group, so without this a
+    signal to stackpick alone would leave it running.
+
+    Only in the main thread (where Python handles signals); elsewhere it does nothing.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.getsignal(signum) for signum in signums}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        kill_running()
+        before = previous[signum]
+        if callable(before):
+            before(signum, frame)
+        elif before != signal.SIG_IGN:  # the default: end as the signal would
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    for signum in signums:
+        signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -82,7 +82,12 @@ def _get(
         response = conn.getresponse()
         if response.status != 200:
             return response.status, response.getheader("Location"), b""
-        return 200, None, _body(response, url, limit)
+        body = _body(response, url, limit)
+        if time.monotonic() >= ends:  # the deadline shut the socket: cut off
+            raise TimeoutError
+        if response.length:  # the server closed the connection early
+            raise http.client.IncompleteRead(body, response.length)
+        return 200, None, body
     except (OSError, http.client.HTTPException) as error:
         if time.monotonic() >= ends:
             raise Unreachable(

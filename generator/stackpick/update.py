@@ -26,6 +26,7 @@ from stackpick.errors import Aborted, StackpickError
 from stackpick.files import read_yaml_mapping
 from stackpick.gitsafe import check_recorded_source
 from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_as_abort
+from stackpick.remote import remote_tags
 from stackpick.render import copier_errors
 from stackpick.update_apply import apply_plan
 from stackpick.update_journal import JOURNAL_NAME, recover
@@ -61,7 +62,8 @@ def update_project(
     changes = parse_data(data)
     _check_keys(changes)
     changes.update(parse_data(recorded))
-    _current_answers(project, changes)  # refuse early; read again under the lock
+    current = _current_answers(project, changes)  # refuse early; again under the lock
+    remote_tags(str(current["_src_path"]))  # reachable, within the git deadline
     if git(project, "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise StackpickError(f"{project} is not a git repository: commit it first")
     try:
