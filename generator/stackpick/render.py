@@ -112,10 +112,17 @@ def check_destination(dest: Path, force: bool) -> None:
     if str(dest).strip() == "":
         raise StackpickError("the destination is empty: give a folder name")
     dest = Path(os.path.abspath(dest))
+    _check_path_lengths(dest)
     if dest.is_symlink() and not dest.exists():
         raise StackpickError(f"{dest} is a broken symbolic link, not a folder")
     if dest.is_file() or (dest.exists() and not dest.is_dir()):
         raise StackpickError(f"{dest} exists and is a file, not a folder")
+    if dest.is_dir() and dest.stat().st_dev != dest.parent.stat().st_dev:
+        raise StackpickError(
+            f"{dest} is on another file system than {dest.parent} (a mount point?); "
+            "the project is built beside it and moved in, which cannot cross file "
+            f"systems: choose a folder inside it, e.g. {dest / 'site'}"
+        )
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise StackpickError(
             f"{dest} exists and is not empty; choose a new folder, or pass --force to "
@@ -130,6 +137,37 @@ def check_destination(dest: Path, force: bool) -> None:
     for folder in (ancestor, dest) if dest.exists() else (ancestor,):
         if not os.access(folder, os.W_OK | os.X_OK):
             raise StackpickError(f"cannot write to {folder}: permission denied")
+
+
+# 255 bytes per name on every common file system, less the staging folder's
+# additions beside it (`.NAME.stackpick-XXXXXXXX`); 4096 per path, less room for the
+# project's own deepest files.
+MAX_NAME_BYTES = 255 - len("..stackpick-12345678")
+MAX_PATH_BYTES = 4096 - 512
+
+
+def _check_path_lengths(dest: Path) -> None:
+    """Refuse a destination whose names the file system cannot hold (ENAMETOOLONG
+    half-way through would be a worse message)."""
+    total = len(os.fsencode(str(dest)))
+    if total > MAX_PATH_BYTES:
+        raise StackpickError(
+            f"the destination path is {total} bytes long; keep it under "
+            f"{MAX_PATH_BYTES} (the project's own files add to it)"
+        )
+    for part in (dest, *dest.parents):
+        size = len(os.fsencode(part.name))
+        limit = MAX_NAME_BYTES if part == dest else 255
+        if size > limit:
+            raise StackpickError(
+                f"the folder name {part.name[:40]}... is {size} bytes long; "
+                f"at most {limit} fit"
+                + (
+                    " (stackpick stages the project beside it under a longer name)"
+                    if part == dest
+                    else ""
+                )
+            )
 
 
 def render(
