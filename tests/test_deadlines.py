@@ -182,6 +182,14 @@ def body_drips(conn: socket.socket) -> None:
         time.sleep(0.5)
 
 
+def closing_body_drips(conn: socket.socket) -> None:
+    """As `body_drips`, with "Connection: close" (the client hands the socket over)."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+    while True:
+        conn.sendall(b"#")
+        time.sleep(0.5)
+
+
 def headers_drip(conn: socket.socket) -> None:
     """The headers one byte every half second, forever (never a body)."""
     for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 60000:
@@ -208,7 +216,9 @@ def trusted(certificate: tuple[Path, Path]) -> dict[str, str]:
 
 
 @pytest.mark.slow  # waits out the deadline
-@pytest.mark.parametrize("reply", [body_drips, headers_drip], ids=lambda r: r.__name__)
+@pytest.mark.parametrize(
+    "reply", [body_drips, closing_body_drips, headers_drip], ids=lambda r: r.__name__
+)
 @pytest.mark.parametrize("command", ["recommend", "check"])
 def test_a_dripping_preset_server_is_cut_off(
     https_server: Callable[[Reply], str],

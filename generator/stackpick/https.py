@@ -75,7 +75,8 @@ def _get(
     try:
         conn.connect()
         # The total deadline: shut the socket down, which ends any blocked read.
-        cutoff = threading.Timer(max(0.0, ends - time.monotonic()), _shut, [conn])
+        # (This socket object: http.client drops its own reference on a "close".)
+        cutoff = threading.Timer(max(0.0, ends - time.monotonic()), _shut, [conn.sock])
         cutoff.daemon = True
         cutoff.start()
         conn.request("GET", path, headers={"User-Agent": "stackpick"})
@@ -126,8 +127,7 @@ def _body(response: http.client.HTTPResponse, url: str, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _shut(conn: http.client.HTTPSConnection) -> None:
-    sock = conn.sock
+def _shut(sock: socket.socket | None) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
