@@ -128,13 +128,22 @@ def with_flips(
     return replace(rec, flips=found, confidence=confidence)
 
 
-def parse_data(pairs: Sequence[str]) -> dict[str, str]:
-    """`KEY=VALUE` strings from --data; a pair without '=' is refused."""
+def parse_data(pairs: Sequence[str], unique: bool = False) -> dict[str, str]:
+    """`KEY=VALUE` strings from --data; a pair without '=' is refused.
+
+    With `unique` (the user's own pairs) a key given twice is refused, as a duplicate
+    key in an answers file is: "the last one wins" would silently drop an answer.
+    """
     data: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise StackpickError(f"--data {pair!r}: expected KEY=VALUE")
+        if unique and key.strip() in data:
+            raise StackpickError(
+                f"--data {key.strip()} is given twice ({key.strip()}="
+                f"{data[key.strip()]}, {pair}): give each key once"
+            )
         data[key.strip()] = value
     return data
 
@@ -157,7 +166,7 @@ def gather(
         questions.check_keys(from_file, f"answers file {request.answers_file}")
         fixed.update(from_file)
         origins.update(dict.fromkeys(from_file, f"answers file {request.answers_file}"))
-    data = parse_data(request.data)
+    data = parse_data(request.data, unique=True)
     questions.check_keys(data, "--data")
     fixed.update(data)
     origins.update(dict.fromkeys(data, "--data"))

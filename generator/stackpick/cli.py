@@ -35,10 +35,13 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from stackpick.gitsafe import DEADLINES_HELP
+
     parser = _Parser(
         prog="stackpick",
         description="Pick Flask or Django for a new web project, explain why, "
         "and scaffold it with Copier.",
+        epilog=DEADLINES_HELP,
     )
     parser.add_argument(
         "--version", action=_Version, nargs=0, help="show the version and exit"
@@ -80,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     new = commands.add_parser(
-        "new", help="answer the questionnaire and render a project"
+        "new",
+        help="answer the questionnaire and render a project",
+        epilog=DEADLINES_HELP,
     )
     new.add_argument("dest", metavar="DEST", help="folder for the new project")
     answer_options(new)
@@ -117,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help="print JSON")
     rules.add_argument("--debug", action="store_true", help="show tracebacks")
 
-    upd = commands.add_parser("update", help="apply template changes (copier update)")
+    upd = commands.add_parser(
+        "update", help="apply template changes (copier update)", epilog=DEADLINES_HELP
+    )
     upd.add_argument(
         "path",
         nargs="*",
@@ -142,12 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     chk = commands.add_parser(
         "check",
         help="is the project on the latest template and its team preset? (for CI)",
+        epilog=DEADLINES_HELP,
     )
     chk.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
     chk.add_argument("--json", action="store_true", help="print one JSON object")
     chk.add_argument("--debug", action="store_true", help="show tracebacks")
 
-    sts = commands.add_parser("status", help="where many projects stand, one row each")
+    sts = commands.add_parser(
+        "status", help="where many projects stand, one row each", epilog=DEADLINES_HELP
+    )
     sts.add_argument("path", nargs="*", metavar="PATH", help="project folders")
     sts.add_argument(
         "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
@@ -166,9 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        if args.command != "rules":
+        if args.command == "rules":
+            code = cmd_rules(args)
+        else:
             _check_working_folder()
-        code = COMMANDS[args.command](args)
+            from stackpick.gitsafe import (
+                children_die_with_us,
+                protect_process_environment,
+            )
+
+            protect_process_environment()
+            with children_die_with_us():
+                code = COMMANDS[args.command](args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
@@ -309,6 +328,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             f"--vcs-ref {args.vcs_ref}: the bundled template has no other versions; "
             "give the template too (--template URL --vcs-ref REF)"
         )
+    _check_git_values(args)
     if args.template:
         from stackpick.render import resolve_template
 
@@ -465,24 +485,62 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _projects(paths: Sequence[str], below: Path | None) -> list[Path]:
-    """The given project folders, then those found below `below`, each once."""
+    """The given project folders, then those found below `below`, each once.
+
+    A given folder that does not exist is bad input; a folder below `below` that
+    cannot be read is named on stderr (its projects are missing from the list).
+    """
     from stackpick.fleet import discover
 
     found = [Path(p) for p in paths]
+    for path in found:
+        if not os.path.lexists(path.expanduser()):
+            raise StackpickError(f"{path} does not exist")
     if below is not None:
-        found += discover(below)
+        unreadable: list[str] = []
+        found += discover(below, unreadable)
+        for problem in unreadable:
+            print(
+                f"stackpick: cannot read {problem}; projects in it are not listed",
+                file=sys.stderr,
+            )
     unique: dict[Path, Path] = {}
     for path in found:
         unique.setdefault(path.expanduser().absolute(), path)
     return list(unique)
 
 
+def _check_git_values(args: argparse.Namespace) -> None:
+    """Refuse option- or transport-shaped values before any git or Copier runs."""
+    from stackpick.gitsafe import check_ref, check_source
+
+    for flag, value, check in (
+        ("--template", getattr(args, "template", None), check_source),
+        ("--update-source", getattr(args, "update_source", None), check_source),
+        ("--vcs-ref", getattr(args, "vcs_ref", None), check_ref),
+        ("--branch", getattr(args, "branch", None), check_ref),
+    ):
+        if value is not None and (value.strip() or flag != "--update-source"):
+            check(value, flag)
+    if args.command == "new":
+        from stackpick.render import UPDATE_SOURCE_ENV
+
+        recorded = os.environ.get(UPDATE_SOURCE_ENV, "").strip()
+        if recorded:
+            check_source(recorded, f"${UPDATE_SOURCE_ENV}")
+
+
 def cmd_update(args: argparse.Namespace) -> int:
+    from stackpick.answers import parse_data
+
+    _check_git_values(args)
+    parse_data(args.data, unique=True)  # the user's own pairs: each key once
     if len(args.path) > 1 or args.all_under is not None or args.branch:
         from stackpick.fleet_report import show_update
         from stackpick.fleet_update import FAILED, update_fleet
 
         projects = _projects(args.path, args.all_under)
+        _require_projects(args.path)
         if not projects:
             raise StackpickError(f"no stackpick projects below {args.all_under}")
         results = update_fleet(
@@ -505,6 +563,16 @@ def cmd_update(args: argparse.Namespace) -> int:
     report = update_project(project, vcs_ref=args.vcs_ref, data=data, recorded=recorded)
     print(report.summary())
     return 0
+
+
+def _require_projects(paths: Sequence[str]) -> None:
+    """Each folder named on the command line must be a stackpick project."""
+    from stackpick.fleet import answers_or_reason
+
+    for given in paths:
+        answers, reason = answers_or_reason(Path(given).expanduser())
+        if answers is None:
+            raise StackpickError(f"{given}: {reason}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -541,7 +609,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         show_status(states)
     if not states:
         print(f"stackpick: no stackpick projects below {args.find}", file=sys.stderr)
-    return 0
+    refused = [(state.path, reason) for state in states for reason in state.refused]
+    for path, reason in refused:
+        print(f"stackpick: refused for {path}: {reason}", file=sys.stderr)
+    return 2 if refused else 0
 
 
 COMMANDS = {

@@ -19,6 +19,11 @@ ENVIRONMENT_ERRNOS = {
     errno.EIO: "input/output error (a failing disk?)",
     errno.ENOENT: "a file or folder disappeared",
     errno.EMFILE: "too many open files",
+    errno.ENAMETOOLONG: "a file name or path is too long for the file system",
+    errno.EXDEV: "the destination is on another file system than the folder it is "
+    "in (a mount point?); choose a folder inside it",
+    errno.EBUSY: "the destination is in use by the system (a mount point?); "
+    "choose a folder inside it",
     errno.ENFILE: "too many open files",
 }
 

@@ -77,7 +77,15 @@ def parse_yaml_mapping(text: str, path: str, what: str) -> dict[str, Any]:
 
     from stackpick.strict_yaml import Refused, StrictLoader
 
-    loader = StrictLoader(text)
+    if "\x00" in text:
+        raise StackpickError(f"{what} file {path} holds a NUL byte: not a text file")
+    try:
+        loader = StrictLoader(text)  # checks every character first
+    except yaml.reader.ReaderError as error:
+        raise StackpickError(
+            f"{what} file {path}: invalid YAML: character #x{error.character:04x} "
+            f"at position {error.position} is not allowed"
+        ) from None
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as error:

@@ -11,6 +11,7 @@ its preset, 0 otherwise. The multi-project update lives in fleet_update.py.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Any
 import yaml
 
 from stackpick.errors import StackpickError
+from stackpick.files import read_limited
 from stackpick.fleet_presets import PresetCache, preset_problems
 from stackpick.fleet_versions import Recorded, TemplateTags, changelog_between
+from stackpick.gitsafe import UnsafeValue, check_recorded_source
 
 ANSWERS_FILE = ".copier-answers.yml"
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
@@ -45,6 +48,7 @@ class ProjectState:
     preset_ok: bool | None = None  # None: no preset recorded, or it cannot be read
     problems: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # also in problems
+    refused: list[str] = field(default_factory=list)  # also in unknown
     changelog: list[str] = field(default_factory=list)
     git: str = "?"
     answers: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -52,6 +56,11 @@ class ProjectState:
     def cannot_tell(self, reason: str) -> None:
         self.unknown.append(reason)
         self.problems.append(reason)
+
+    def refuse(self, reason: str) -> None:
+        """A recorded value that is refused (bad input: `status` exits 2 too)."""
+        self.refused.append(reason)
+        self.cannot_tell(reason)
 
     @property
     def exit_code(self) -> int:
@@ -73,23 +82,49 @@ class ProjectState:
 
 def read_answers(project: Path) -> dict[str, Any] | None:
     """The project's recorded answers, or None when it is no stackpick project."""
+    return answers_or_reason(project)[0]
+
+
+def answers_or_reason(project: Path) -> tuple[dict[str, Any] | None, str]:
+    """The recorded answers, or None and why they cannot be used.
+
+    Read like any file from anywhere: a FIFO or a device is refused without blocking
+    on it, and the size is capped (files.read_limited).
+    """
     path = project / ANSWERS_FILE
+    not_ours = f"not a stackpick project (no {ANSWERS_FILE} from its template)"
+    if not os.path.lexists(path):
+        return None, not_ours
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
+        data = yaml.safe_load(read_limited(path, "answers").decode("utf-8"))
+    except StackpickError as error:
+        return None, str(error)
+    except UnicodeDecodeError:
+        return None, f"answers file {path} is not UTF-8 text"
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        return None, f"answers file {path}: invalid YAML: {problem}"
     keys = ("_src_path", "framework", "project_slug")
     if not isinstance(data, dict) or not all(data.get(k) for k in keys):
-        return None
-    return data
+        return None, not_ours
+    return data, ""
 
 
-def discover(folder: Path) -> list[Path]:
-    """Stackpick projects below `folder` (not inside one another), sorted."""
+def discover(folder: Path, unreadable: list[str] | None = None) -> list[Path]:
+    """Stackpick projects below `folder` (not inside one another), sorted.
+
+    Folders that cannot be read are added to `unreadable` (when given), so the
+    caller can say that their projects are missing from the list.
+    """
     if not folder.is_dir():
         raise StackpickError(f"{folder} is not a folder")
+
+    def skipped(error: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append(f"{error.filename}: {error.strerror or error}")
+
     found: list[Path] = []
-    for root, dirs, _files in os.walk(folder):
+    for root, dirs, _files in os.walk(folder, onerror=skipped):
         here = Path(root)
         if read_answers(here) is not None:
             found.append(here)
@@ -97,6 +132,15 @@ def discover(folder: Path) -> list[Path]:
             continue
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
     return sorted(found)
+
+
+def _special_file(path: Path) -> bool:
+    """Whether `path` is a FIFO, a device or a socket (never read: it may block)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def git_state(project: Path) -> str:
@@ -128,16 +172,25 @@ class Inspector:
         state = ProjectState(path=project.expanduser().absolute())
         if with_git:
             state.git = git_state(state.path) if state.path.is_dir() else "missing"
-        answers = read_answers(state.path)
+        if not os.path.lexists(state.path):
+            state.cannot_tell(f"{state.path} does not exist")
+            return state
+        answers, reason = answers_or_reason(state.path)
         if answers is None:
-            state.cannot_tell(
-                f"not a stackpick project (no {ANSWERS_FILE} from its template)"
-            )
+            if _special_file(state.path / ANSWERS_FILE):
+                state.refuse(reason)  # a FIFO or a device: bad input, as for `new`
+            else:
+                state.cannot_tell(reason)
             return state
         state.answers = answers
         state.framework = answers.get("framework")
         state.template = str(answers["_src_path"])
         state.version = str(answers.get("_commit") or "") or None
+        try:
+            check_recorded_source(answers, state.path / ANSWERS_FILE)
+        except UnsafeValue as error:
+            state.refuse(str(error))
+            return state
         self._versions(state, with_changelog)
         self._preset(state)
         return state
@@ -157,6 +210,13 @@ class Inspector:
             state.behind = recorded.behind(state.latest)
         except StackpickError as error:
             state.cannot_tell(str(error))
+            return
+        if recorded.tag not in self.tags.tags(state.template):
+            state.cannot_tell(
+                f"the recorded template version {recorded.tag} is no longer a tag of "
+                f"{state.template} (deleted or renamed?): `stackpick update` needs it "
+                "to compare; tag that commit again, or ask the template's maintainers"
+            )
             return
         if state.behind:
             state.problems.append(
@@ -184,7 +244,10 @@ class Inspector:
         try:
             preset = self.presets.load(state.preset)
         except StackpickError as error:
-            state.cannot_tell(str(error))
+            if isinstance(error.__cause__, UnsafeValue):
+                state.refuse(str(error))
+            else:
+                state.cannot_tell(str(error))
             return
         state.preset_name = preset.name
         broken = preset_problems(preset, state.answers)

@@ -30,9 +30,11 @@ class PresetCache:
             try:
                 self._loaded[source] = load_preset_spec(source, questions)
             except StackpickError as error:
-                self._loaded[source] = StackpickError(
+                failure = StackpickError(
                     f"cannot read the team preset {source}: {error}"
                 )
+                failure.__cause__ = error
+                self._loaded[source] = failure
         outcome = self._loaded[source]
         if isinstance(outcome, StackpickError):
             raise outcome

@@ -68,7 +68,7 @@ class TemplateTags:
     """The latest release of each template, asked once per distinct template."""
 
     def __init__(self) -> None:
-        self._latest: dict[str, str | StackpickError | None] = {}
+        self._latest: dict[str, list[str] | StackpickError] = {}
 
     def prefetch(self, sources: Iterable[str]) -> None:
         """Ask every new template at once (in threads: each is a network round trip)."""
@@ -81,6 +81,10 @@ class TemplateTags:
 
     def latest(self, source: str) -> str | None:
         """The latest release tag of `source` (None: no release tags); may raise."""
+        return latest_release(self.tags(source))
+
+    def tags(self, source: str) -> list[str]:
+        """Every tag of `source`, asked once; may raise."""
         if source not in self._latest:
             self._latest[source] = self._ask(source)
         outcome = self._latest[source]
@@ -89,11 +93,11 @@ class TemplateTags:
         return outcome
 
     @staticmethod
-    def _ask(source: str) -> str | StackpickError | None:
+    def _ask(source: str) -> list[str] | StackpickError:
         from stackpick.remote import remote_tags
 
         try:
-            return latest_release(remote_tags(source))
+            return remote_tags(source)
         except StackpickError as error:
             return error
 

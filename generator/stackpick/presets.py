@@ -28,6 +28,7 @@ from typing import Any
 
 from stackpick.errors import StackpickError
 from stackpick.files import parse_yaml_mapping, read_yaml_mapping
+from stackpick.gitsafe import TRANSPORT, check_ref, check_repo_path, check_source
 from stackpick.questions import Questionnaire
 
 PRESET_KEYS = ("name", "pin", "defaults", "forbid")
@@ -83,6 +84,10 @@ def split_git_spec(spec: str) -> tuple[str, str | None, str]:
             f"preset {spec}: expected git+REPO[@REF]#FILE, "
             "e.g. git+https://github.com/team/presets.git@v1#platform.yml"
         )
+    check_source(repo, "repository")
+    if ref is not None:
+        check_ref(ref, "ref")
+    check_repo_path(file.strip("/"), "file")
     return repo, ref, file.strip("/")
 
 
@@ -93,6 +98,8 @@ def fetch_preset(spec: str) -> tuple[bytes, str]:
     if spec.startswith("git+"):
         repo, ref, file = split_git_spec(spec)
         return remote.read_git_file(repo, ref, file), spec
+    if TRANSPORT.match(spec):
+        check_source(spec, "preset")  # `ext::...`: refused, never read as a path
     if spec.startswith(("https://", "http://")):
         return remote.read_https(spec), spec
     path = Path(spec).expanduser()
@@ -111,7 +118,11 @@ def load_preset_spec(spec: str | Path, questions: Questionnaire) -> Preset:
     spec = str(spec)
     label = spec if is_remote(spec) else str(Path(spec))
     content, source = fetch_preset(spec)
-    data = parse_yaml_mapping(content.decode("utf-8", "replace"), label, "preset")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StackpickError(f"cannot read preset file {label}: {error}") from None
+    data = parse_yaml_mapping(text, label, "preset")
     stem = Path(spec.split("#")[-1]).stem or "preset"
     preset = _build(data, f"preset {label}", stem, questions)
     return replace(preset, source=source, digest=digest_of(content))

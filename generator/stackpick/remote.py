@@ -9,18 +9,12 @@ source and git's own last line.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from stackpick.errors import StackpickError
-
-GIT_TIMEOUT = 60.0
-HTTPS_TIMEOUT = 30.0
+from stackpick.gitsafe import check_ref, check_repo_path, check_source, run_git
 
 
 class Unreachable(StackpickError):
@@ -30,29 +24,8 @@ class Unreachable(StackpickError):
 def git(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run git without ever prompting for credentials; the result is not checked."""
-    exe = shutil.which("git")
-    if not exe:
-        raise StackpickError("git is not installed: stackpick needs it here")
-    env = {
-        **os.environ,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GCM_INTERACTIVE": "never",
-        **(env or {}),
-    }
-    try:
-        return subprocess.run(
-            [exe, *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(args, 124, "", "timed out")
+    """Run git, never prompting, within its deadline; the result is not checked."""
+    return run_git(*args, cwd=cwd, env=env)
 
 
 def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -65,7 +38,8 @@ def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
 
 def remote_tags(source: str) -> list[str]:
     """The tag names of a git repository (a URL or a local path), one `ls-remote`."""
-    proc = git("ls-remote", "--tags", "--refs", source)
+    check_source(source, "template")
+    proc = git("ls-remote", "--tags", "--refs", "--", source)
     if proc.returncode != 0:
         raise Unreachable(f"template {source} is unreachable: {_last_line(proc)}")
     prefix = "refs/tags/"
@@ -82,19 +56,19 @@ def read_git_file(repo: str, ref: str | None, path: str) -> bytes:
     Fetches that one commit shallowly into a throwaway repository: cheap for a big
     repository, and works the same for a URL and a local path.
     """
+    check_source(repo, "repository")
+    if ref is not None:
+        check_ref(ref, "ref")
+    check_repo_path(path, "file")
     where = f"{repo}{'@' + ref if ref else ''}"
     with tempfile.TemporaryDirectory(prefix="stackpick-fetch-") as tmp:
         scratch = Path(tmp)
         git("init", "-q", cwd=scratch)
-        proc = git("fetch", "-q", "--depth", "1", repo, ref or "HEAD", cwd=scratch)
+        fetch = ("fetch", "-q", "--depth", "1", "--", repo, ref or "HEAD")
+        proc = git(*fetch, cwd=scratch)
         if proc.returncode != 0:
             raise Unreachable(f"cannot fetch {where}: {_last_line(proc)}")
-        shown = subprocess.run(
-            [shutil.which("git") or "git", "show", f"FETCH_HEAD:{path}"],
-            cwd=scratch,
-            capture_output=True,
-            check=False,
-        )
+        shown = run_git("show", f"FETCH_HEAD:{path}", cwd=scratch, text=False)
         if shown.returncode != 0:
             raise StackpickError(f"{where} has no file {path}")
         return shown.stdout
@@ -102,13 +76,6 @@ def read_git_file(repo: str, ref: str | None, path: str) -> bytes:
 
 def read_https(url: str) -> bytes:
     """The body of an HTTPS URL (a raw file in a team's repository or web server)."""
-    if not url.startswith("https://"):
-        raise StackpickError(f"{url}: only https:// URLs are read (not plain http)")
-    try:
-        with urllib.request.urlopen(url, timeout=HTTPS_TIMEOUT) as response:
-            return response.read()
-    except urllib.error.HTTPError as error:
-        raise Unreachable(f"cannot fetch {url}: HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise Unreachable(f"cannot fetch {url}: {reason}") from None
+    from stackpick.https import fetch
+
+    return fetch(url)

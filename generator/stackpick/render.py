@@ -26,6 +26,7 @@ import yaml
 from stackpick import __version__
 from stackpick.errors import StackpickError
 from stackpick.firstcommit import first_commit
+from stackpick.gitsafe import check_source
 from stackpick.guard import checkpoint, exclusive_lock, raise_if_terminated
 from stackpick.locate import bundled_template
 from stackpick.place import entries, move_into_place
@@ -51,6 +52,7 @@ def resolve_template(given: str | None) -> tuple[str, Path | None]:
     if given is None:
         path = bundled_template()
         return str(path), path
+    check_source(given, "--template")
     if "://" in given or given.startswith("git@"):
         return given, None
     path = Path(given).expanduser().resolve()
@@ -110,10 +112,17 @@ def check_destination(dest: Path, force: bool) -> None:
     if str(dest).strip() == "":
         raise StackpickError("the destination is empty: give a folder name")
     dest = Path(os.path.abspath(dest))
+    _check_path_lengths(dest)
     if dest.is_symlink() and not dest.exists():
         raise StackpickError(f"{dest} is a broken symbolic link, not a folder")
     if dest.is_file() or (dest.exists() and not dest.is_dir()):
         raise StackpickError(f"{dest} exists and is a file, not a folder")
+    if dest.is_dir() and dest.stat().st_dev != dest.parent.stat().st_dev:
+        raise StackpickError(
+            f"{dest} is on another file system than {dest.parent} (a mount point?); "
+            "the project is built beside it and moved in, which cannot cross file "
+            f"systems: choose a folder inside it, e.g. {dest / 'site'}"
+        )
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise StackpickError(
             f"{dest} exists and is not empty; choose a new folder, or pass --force to "
@@ -128,6 +137,37 @@ def check_destination(dest: Path, force: bool) -> None:
     for folder in (ancestor, dest) if dest.exists() else (ancestor,):
         if not os.access(folder, os.W_OK | os.X_OK):
             raise StackpickError(f"cannot write to {folder}: permission denied")
+
+
+# 255 bytes per name on every common file system, less the staging folder's
+# additions beside it (`.NAME.stackpick-XXXXXXXX`); 4096 per path, less room for the
+# project's own deepest files.
+MAX_NAME_BYTES = 255 - len("..stackpick-12345678")
+MAX_PATH_BYTES = 4096 - 512
+
+
+def _check_path_lengths(dest: Path) -> None:
+    """Refuse a destination whose names the file system cannot hold (ENAMETOOLONG
+    half-way through would be a worse message)."""
+    total = len(os.fsencode(str(dest)))
+    if total > MAX_PATH_BYTES:
+        raise StackpickError(
+            f"the destination path is {total} bytes long; keep it under "
+            f"{MAX_PATH_BYTES} (the project's own files add to it)"
+        )
+    for part in (dest, *dest.parents):
+        size = len(os.fsencode(part.name))
+        limit = MAX_NAME_BYTES if part == dest else 255
+        if size > limit:
+            raise StackpickError(
+                f"the folder name {part.name[:40]}... is {size} bytes long; "
+                f"at most {limit} fit"
+                + (
+                    " (stackpick stages the project beside it under a longer name)"
+                    if part == dest
+                    else ""
+                )
+            )
 
 
 def render(
@@ -205,8 +245,15 @@ def _render_locked(
         checkpoint("render")
         project = staging / "project"
         _copier_copy(source, project, answers, vcs_ref)
-        if local is None or not is_git_checkout(local):
-            _record_update_source(project, local is None, update_source)
+        if local is not None and not is_git_checkout(local):
+            if _update_source(update_source) or _is_our_template(local):
+                _record_update_source(project, update_source)
+            else:
+                notes.append(
+                    f"the template folder {local} is no git repository: no version "
+                    "is recorded, so `stackpick update` cannot update this project "
+                    "(give --update-source URL to record one)"
+                )
         if after_render:
             after_render(project)
         files = sorted(
@@ -302,24 +349,39 @@ def _copier_copy(
         )
 
 
-def _record_update_source(project: Path, remote: bool, override: str | None) -> None:
+def _update_source(override: str | None) -> str:
+    """The git source asked for with --update-source or $STACKPICK_TEMPLATE_URL."""
+    # A blank value (an empty `--update-source` or variable) counts as unset.
+    return (override or "").strip() or os.environ.get(UPDATE_SOURCE_ENV, "").strip()
+
+
+def _is_our_template(folder: Path) -> bool:
+    """Whether a plain folder holds this stackpick's template (the wheel's copy, or
+    an unpacked one): only then is the canonical repository its true source."""
+    if folder == bundled_template():
+        return True
+    try:
+        theirs = (folder / "copier.yml").read_bytes()
+        return theirs == (bundled_template() / "copier.yml").read_bytes()
+    except OSError:
+        return False
+
+
+def _record_update_source(project: Path, override: str | None) -> None:
     """Point `.copier-answers.yml` at a git source so `copier update` works later.
 
     A template copied from the installed wheel is a plain folder: Copier records its
     site-packages path and no commit, and could never update the project. Record the
     template's canonical repository and the tag of this stackpick version instead.
+    A template folder the user gave (--template) is never recorded as ours.
     """
-    if remote:
-        return
     answers_file = project / ".copier-answers.yml"
     if not answers_file.is_file():
         return
     data = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
-    # A blank value (an empty `--update-source` or variable) counts as unset.
-    data["_src_path"] = (
-        (override or "").strip()
-        or os.environ.get(UPDATE_SOURCE_ENV, "").strip()
-        or CANONICAL_TEMPLATE_URL
+    data["_src_path"] = check_source(
+        _update_source(override) or CANONICAL_TEMPLATE_URL,
+        f"--update-source (or ${UPDATE_SOURCE_ENV})",
     )
     data["_commit"] = f"v{__version__}"
     header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"

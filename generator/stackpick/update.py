@@ -14,6 +14,7 @@ was, and git-ignored files (secrets) are never replaced.
 
 from __future__ import annotations
 
+import os
 import signal
 import tempfile
 from collections.abc import Sequence
@@ -23,7 +24,9 @@ from typing import Any
 from stackpick.answers import parse_data
 from stackpick.errors import Aborted, StackpickError
 from stackpick.files import read_yaml_mapping
+from stackpick.gitsafe import check_recorded_source
 from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_as_abort
+from stackpick.remote import remote_tags
 from stackpick.render import copier_errors
 from stackpick.update_apply import apply_plan
 from stackpick.update_journal import JOURNAL_NAME, recover
@@ -52,14 +55,15 @@ def update_project(
     are answers stackpick itself writes (a team preset's hash), never checked as keys.
     """
     project = project.expanduser().resolve()
-    if not (project / ANSWERS_FILE).is_file():
+    if not os.path.lexists(project / ANSWERS_FILE):
         raise StackpickError(
             f"{project} has no {ANSWERS_FILE}: not a stackpick project"
         )
     changes = parse_data(data)
     _check_keys(changes)
     changes.update(parse_data(recorded))
-    _current_answers(project, changes)  # refuse early; read again under the lock
+    current = _current_answers(project, changes)  # refuse early; again under the lock
+    remote_tags(str(current["_src_path"]))  # reachable, within the git deadline
     if git(project, "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise StackpickError(f"{project} is not a git repository: commit it first")
     try:
@@ -82,7 +86,16 @@ def _check_keys(changes: dict[str, str]) -> None:
 
 def _current_answers(project: Path, changes: dict[str, str]) -> dict[str, Any]:
     """The project's recorded answers; a change of framework is refused."""
-    current = read_yaml_mapping(project / ANSWERS_FILE, "answers")
+    path = project / ANSWERS_FILE
+    current = read_yaml_mapping(path, "answers")
+    missing = [key for key in ("_src_path", "_commit") if not current.get(key)]
+    if missing:
+        raise StackpickError(
+            f"{path} records no {' and no '.join(missing)} (the template and its "
+            "version): it is empty or was not written by a template in git; restore "
+            f"it from git (git checkout -- {ANSWERS_FILE})"
+        )
+    check_recorded_source(current, path)
     if "framework" in changes and changes["framework"] != current.get("framework"):
         raise StackpickError(
             f"this project is {current.get('framework')}; changing the framework on "

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,23 +17,14 @@ from typing import Any
 
 from stackpick.errors import StackpickError
 from stackpick.firstcommit import NEUTRAL_AUTHOR
+from stackpick.gitsafe import run_git
 from stackpick.render import copier_errors
-from stackpick.update_tree import Tree, read_tree
+from stackpick.update_tree import Tree, read_entry, read_tree, write_entry
 
 
 def git(cwd: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
     """Run git quietly; with `check`, a failure becomes a one-line StackpickError."""
-    program = shutil.which("git")
-    if not program:
-        raise StackpickError("git is not installed: stackpick update needs it")
-    proc = subprocess.run(
-        [program, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = run_git(*args, cwd=cwd)
     if check and proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         detail = lines[-1] if lines else f"exit {proc.returncode}"
@@ -56,12 +46,14 @@ def scratch_checkout(project: Path, scratch: Path) -> Path:
         raise StackpickError(
             f"{project} has no committed files: commit the project before updating"
         )
-    git(scratch.parent, "init", "-q", str(scratch), check=True)
+    git(scratch.parent, "init", "-q", "--", str(scratch), check=True)
     alternates = scratch / ".git" / "objects" / "info" / "alternates"
     alternates.write_text(f"{git_path(project, 'objects')}\n", encoding="utf-8")
     git(scratch, "read-tree", tree.stdout.strip(), check=True)
     git(scratch, "checkout-index", "-a", "-f", check=True)
+    _as_in_project(project, scratch)
     name, email = NEUTRAL_AUTHOR
+    git(scratch, "-c", "core.autocrlf=false", "add", "-A", check=True)
     git(
         scratch,
         *("-c", f"user.name={name}", "-c", f"user.email={email}"),
@@ -70,6 +62,19 @@ def scratch_checkout(project: Path, scratch: Path) -> Path:
         check=True,
     )
     return scratch
+
+
+def _as_in_project(project: Path, scratch: Path) -> None:
+    """Make each checked-out file hold exactly the project's bytes.
+
+    The project's files are committed and unchanged, so any difference is git's
+    conversion on checkout (`core.autocrlf`, a filter): the update must start from
+    what the user has on disk, or every such file looks changed behind its back.
+    """
+    for path, entry in read_tree(scratch).items():
+        mine = read_entry(project / path)
+        if mine is not None and mine != entry:
+            write_entry(scratch / path, mine)
 
 
 def render_version(
