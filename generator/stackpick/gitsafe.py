@@ -20,11 +20,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from typing import TYPE_CHECKING
 
 from stackpick.errors import StackpickError
 
-TYPE_CHECKING = False  # subprocess and shutil load when git runs, not on every start
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # subprocess and shutil load when git runs, not on every start
     import subprocess
     from collections.abc import Iterator, Mapping
     from pathlib import Path
