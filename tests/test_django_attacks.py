@@ -504,6 +504,7 @@ def test_odd_input_never_gets_a_500(server: tuple[str, dict[str, str]]) -> None:
             b'{"title": "' + value.replace(b"\x00", b"\\u0000") + b'"}',
             b'{"title": "\\ud800"}',
             b"{not json",
+            b'{"title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
         ):
             reply = client.request(
                 "POST",
