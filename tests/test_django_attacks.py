@@ -387,6 +387,9 @@ def test_staff_are_bounded_by_their_organisation_in_the_admin(
     assert "Items: <strong>0</strong> in all" in dashboard.text, "victor's counted"
     users = olga.get("/admin/accounts/user/").text
     assert "pat@example.com" in users and "victor" not in users
+    # Her role's "every user's items" stops at her organisations too.
+    assert "Victor" not in olga.get("/items/all/").text
+    assert json.loads(olga.get("/api/items/all/").body)["count"] == 0
 
     # Self-promotion: her own change form sent back with every box ticked.
     own = f"/admin/accounts/user/{people['olga']}/change/"
