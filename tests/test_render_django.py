@@ -26,8 +26,10 @@ from support import (
 # Files that exist only with an option; everything else is always there.
 API_FILES = {
     "accounts/tokens.py",
+    "accounts/token_lifetime.py",
     "config/api_errors.py",
     "config/api_pagination.py",
+    "config/api_parsers.py",
     "config/api_schema.py",
     "config/api_urls.py",
     "items/serializers.py",
