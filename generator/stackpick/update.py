@@ -45,11 +45,14 @@ def update_project(
     vcs_ref: str | None = None,
     data: Sequence[str] = (),
     recorded: Sequence[str] = (),
+    write: bool = True,
 ) -> UpdateReport:
     """Update `project` to a newer template, losing none of the user's work.
 
     `data` are the user's answers (unknown or computed keys are refused); `recorded`
     are answers stackpick itself writes (a team preset's hash), never checked as keys.
+    Without `write`, the project is only read: the report's `plan` holds the update
+    (the fleet commits it on a branch without touching the working tree).
     """
     project = project.expanduser().resolve()
     if not (project / ANSWERS_FILE).is_file():
@@ -64,7 +67,7 @@ def update_project(
         raise StackpickError(f"{project} is not a git repository: commit it first")
     try:
         with termination_as_abort():
-            return _locked_update(project, changes, vcs_ref)
+            return _locked_update(project, changes, vcs_ref, write)
     except KeyboardInterrupt:
         raise Aborted(f"Aborted; {LEFT_AS_IT_WAS}.") from None
     except Terminated as stop:
@@ -92,7 +95,7 @@ def _current_answers(project: Path, changes: dict[str, str]) -> dict[str, Any]:
 
 
 def _locked_update(
-    project: Path, changes: dict[str, str], vcs_ref: str | None
+    project: Path, changes: dict[str, str], vcs_ref: str | None, write: bool
 ) -> UpdateReport:
     lock = git_path(project, LOCK_NAME)
     with exclusive_lock(lock, f"to the repository of {project}"):
@@ -108,7 +111,7 @@ def _locked_update(
             )
         current = _current_answers(project, changes)  # as committed, after recovery
         with tempfile.TemporaryDirectory(prefix="stackpick-update-") as work:
-            report = _update_in(project, Path(work), current, changes, vcs_ref)
+            report = _update_in(project, Path(work), current, changes, vcs_ref, write)
         report.notes = notes
         return report
 
@@ -119,6 +122,7 @@ def _update_in(
     current: dict,
     changes: dict[str, str],
     vcs_ref: str | None,
+    write: bool,
 ) -> UpdateReport:
     scratch = scratch_checkout(project, work / "project")
     head = read_tree(scratch)
@@ -152,8 +156,9 @@ def _update_in(
         skip_if_exists=skip,
         answers_file=ANSWERS_FILE,
     )
-    expected = {path: head.get(path) for path in merge.plan}
-    apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
+    if write:
+        expected = {path: head.get(path) for path in merge.plan}
+        apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
     changed = sorted(merge.plan)
     conflicts = [
         path
@@ -169,4 +174,5 @@ def _update_in(
         conflicts=conflicts,
         attention=merge.attention,
         removed=[path for path in changed if merge.plan[path] is None],
+        plan=merge.plan,
     )
