@@ -24,17 +24,20 @@ from stackpick.answers import parse_data
 from stackpick.errors import Aborted, StackpickError
 from stackpick.files import read_yaml_mapping
 from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_as_abort
-from stackpick.render import copier_errors
 from stackpick.update_apply import apply_plan
+from stackpick.update_clash import update_scratch
 from stackpick.update_journal import JOURNAL_NAME, recover
 from stackpick.update_merge import reconcile
 from stackpick.update_report import CONFLICT_MARKER, UpdateReport
 from stackpick.update_scratch import git, git_path, render_version, scratch_checkout
-from stackpick.update_tree import read_tree
+from stackpick.update_tree import LINK, Entry, read_entry, read_tree
 
 ANSWERS_FILE = ".copier-answers.yml"
 LOCK_NAME = "stackpick-update.lock"
 LEFT_AS_IT_WAS = "the project was left as it was"
+# git's view of the tree, whatever the user's display settings (showUntrackedFiles=no
+# would hide untracked files; quotepath would mangle names in the message).
+GIT_STATUS = ("-c", "core.quotepath=off", "status", "--porcelain", "-uall")
 
 __all__ = ["UpdateReport", "update_project"]
 
@@ -102,7 +105,7 @@ def _locked_update(
         checkpoint("update:locked")
         notes = recover(git_path(project, JOURNAL_NAME))  # after a SIGKILL
         # Only the project's own subtree must be clean (a monorepo may be busy).
-        dirty = git(project, "status", "--porcelain", "--", ".").stdout.splitlines()
+        dirty = git(project, *GIT_STATUS, "--", ".").stdout.splitlines()
         if dirty:
             raise StackpickError(
                 f"{project} has uncommitted changes ({dirty[0][3:]}"
@@ -124,23 +127,9 @@ def _update_in(
     vcs_ref: str | None,
     write: bool,
 ) -> UpdateReport:
-    scratch = scratch_checkout(project, work / "project")
-    head = read_tree(scratch)
+    head = read_tree(scratch_checkout(project, work / "project"))
     checkpoint("update:scratch")
-    from copier import run_update
-
-    with copier_errors("update", f"--vcs-ref {vcs_ref}" if vcs_ref else "the template"):
-        run_update(
-            dst_path=scratch,
-            data=changes,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            vcs_ref=vcs_ref,
-            conflict="inline",
-            skip_answered=True,
-        )
+    scratch, blocked = update_scratch(project, work, head, current, changes, vcs_ref)
     result = read_tree(scratch)
     after = read_yaml_mapping(scratch / ANSWERS_FILE, "answers")
     source, before_ref = str(current.get("_src_path")), str(current.get("_commit"))
@@ -157,7 +146,7 @@ def _update_in(
         answers_file=ANSWERS_FILE,
     )
     if write:
-        expected = {path: head.get(path) for path in merge.plan}
+        expected = _as_checked_out(project, {p: head.get(p) for p in merge.plan})
         apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
     changed = sorted(merge.plan)
     conflicts = [
@@ -172,7 +161,30 @@ def _update_in(
         after=str(after.get("_commit", "?")),
         changed=changed,
         conflicts=conflicts,
-        attention=merge.attention,
+        attention=blocked + merge.attention,
         removed=[path for path in changed if merge.plan[path] is None],
         plan=merge.plan,
     )
+
+
+def _as_checked_out(
+    project: Path, expected: dict[str, Entry | None]
+) -> dict[str, Entry | None]:
+    """The committed files as this checkout holds them, for the apply step's check.
+
+    The scratch copy holds git's bytes; a checkout with `core.autocrlf` or an `eol`
+    attribute holds converted ones. A file git itself calls unchanged (the same blob
+    once cleaned) is expected as it is on disk, not reported as changed meanwhile.
+    """
+    adjusted = dict(expected)
+    for path, entry in expected.items():
+        current = read_entry(project / path)
+        if entry is None or current is None or current == entry:
+            continue
+        if current.mode != entry.mode or entry.mode == LINK:
+            continue
+        cleaned = git(project, "hash-object", "--", path).stdout.strip()
+        committed = git(project, "rev-parse", "-q", "--verify", f"HEAD:./{path}")
+        if cleaned and cleaned == committed.stdout.strip():
+            adjusted[path] = current
+    return adjusted

@@ -73,7 +73,7 @@ def scratch_checkout(project: Path, scratch: Path) -> Path:
 
 
 def render_version(
-    source: str, ref: str, answers: Mapping[str, Any], dest: Path
+    source: str, ref: str | None, answers: Mapping[str, Any], dest: Path
 ) -> tuple[Tree, Callable[[str], bool]]:
     """Render template `source` at `ref` into `dest`: its files and its
     `_skip_if_exists` matcher (files a project keeps once it has them)."""
