@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from stackpick.errors import StackpickError
+from stackpick.scratch import scratch_folder
 from stackpick.update_tree import Entry
 
 NO_COMMIT = "0" * 40
@@ -91,10 +91,10 @@ def commit_plan(
 ) -> str:
     """A commit on top of `base` with `plan` applied (paths relative to `project`)."""
     prefix = git_text(project, "rev-parse", "--show-prefix")
-    with tempfile.TemporaryDirectory(prefix="stackpick-commit-") as work:
-        index_env = {**env, "GIT_INDEX_FILE": str(Path(work) / "index")}
+    with scratch_folder("commit") as work:
+        index_env = {**env, "GIT_INDEX_FILE": str(work / "index")}
         git_bytes(project, "read-tree", base, env=index_env)
-        listing = _index_lines(project, prefix, plan, Path(work))
+        listing = _index_lines(project, prefix, plan, work)
         git_bytes(
             project, "update-index", "-z", "--index-info", data=listing, env=index_env
         )

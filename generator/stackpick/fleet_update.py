@@ -180,7 +180,9 @@ def _update_one(
     try:
         start = _branch_start(state.path, result.branch, made)
         if start is None:
-            result.detail = f"branch {result.branch} exists already"
+            done = _updated_on(state.path, result.branch, target)
+            result.detail = f"{'updated' if done else 'exists'} already"
+            result.detail = f"branch {result.branch} {result.detail}"
             return
         extra, recorded = list(data), []
         if state.preset:
@@ -209,6 +211,12 @@ def _branch_start(project: Path, branch: str, made: Made) -> Start | None:
     if ours is not None and exists.stdout.strip() == ours:
         return Start(key, ours, ours)
     return None
+
+
+def _updated_on(project: Path, branch: str, target: str) -> bool:
+    """Whether `branch` already holds this update (a run killed after making it)."""
+    shown = git("show", f"refs/heads/{branch}:./.copier-answers.yml", cwd=project)
+    return shown.returncode == 0 and f"_commit: {target}\n" in shown.stdout
 
 
 def _repository(project: Path) -> str:
@@ -244,10 +252,12 @@ def _apply(
     with deferred_signals():  # the branch and its row in the table: both or neither
         create_branch(project, result.branch, commit, start.old)
         made[start.key] = commit
-        _describe(result, sorted(plan), report.conflicts)
+        _describe(result, sorted(plan), report.conflicts, report.notes)
 
 
-def _describe(result: FleetResult, files: list[str], conflicts: list[str]) -> None:
+def _describe(
+    result: FleetResult, files: list[str], conflicts: list[str], notes: list[str]
+) -> None:
     result.files = files
     if conflicts:
         result.outcome = CONFLICTS
@@ -256,3 +266,4 @@ def _describe(result: FleetResult, files: list[str], conflicts: list[str]) -> No
         result.outcome = UPDATED
         count = len(files)
         result.detail = f"{count} file{'' if count == 1 else 's'} changed"
+    result.detail += "".join(f"; {note}" for note in notes)

@@ -15,7 +15,6 @@ was, and git-ignored files (secrets) are never replaced.
 from __future__ import annotations
 
 import signal
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from stackpick.answers import parse_data
 from stackpick.errors import Aborted, StackpickError
 from stackpick.files import read_yaml_mapping
 from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_as_abort
+from stackpick.scratch import scratch_folder
 from stackpick.update_apply import apply_plan
 from stackpick.update_clash import update_scratch
 from stackpick.update_journal import JOURNAL_NAME, recover
@@ -113,8 +113,8 @@ def _locked_update(
                 "before updating" + "".join(f"; {note}" for note in notes)
             )
         current = _current_answers(project, changes)  # as committed, after recovery
-        with tempfile.TemporaryDirectory(prefix="stackpick-update-") as work:
-            report = _update_in(project, Path(work), current, changes, vcs_ref, write)
+        with scratch_folder("update") as work:
+            report = _update_in(project, work, current, changes, vcs_ref, write)
         report.notes = notes
         return report
 
