@@ -57,16 +57,13 @@ class FleetStopped(Aborted):
     def __init__(self, signum: int, results: list[FleetResult]) -> None:
         written = [r.path.name for r in results if r.outcome in (UPDATED, CONFLICTS)]
         done = (
-            f"updated before it: {', '.join(written)}; the other projects were"
+            f"updated: {', '.join(written)}; every other project"
             if written
-            else "no project was updated; every project was"
+            else "no project was updated; every project"
         )
-        name = (
-            "Aborted"
-            if signum == signal.SIGINT
-            else f"Stopped by {signal.Signals(signum).name}"
-        )
-        super().__init__(f"{name}; {done} left as it was.")
+        name = signal.Signals(signum).name
+        stop = "Aborted" if signum == signal.SIGINT else f"Stopped by {name}"
+        super().__init__(f"{stop}; {done} was left as it was.")
         self.exit_code = 128 + signum
         self.results = results
 
