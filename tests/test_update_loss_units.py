@@ -369,16 +369,23 @@ def test_a_stopped_fleet_run_names_every_project(tmp_path: Path) -> None:
     paths = [tmp_path / name for name in ("a", "b", "c")]
     done = FleetResult(path=paths[0], outcome=UPDATED, detail="3 files changed")
     current = FleetResult(path=paths[1], outcome="skipped")
-    rows = stopped_rows(paths, [done, current])
+    rows = stopped_rows(paths, [done, current], current)
     assert [(r.path.name, r.outcome) for r in rows] == [
         ("a", UPDATED), ("b", STOPPED), ("c", NOT_RUN),
+    ]  # fmt: skip
+    # Stopped between projects: a finished row (here a skip) keeps its reason.
+    skipped = FleetResult(path=paths[0], outcome="skipped", detail="already at v1")
+    between = stopped_rows(paths, [skipped], None)
+    assert [(r.outcome, r.detail) for r in between] == [
+        ("skipped", "already at v1"), (NOT_RUN, "left as it was"),
+        (NOT_RUN, "left as it was"),
     ]  # fmt: skip
     stop = FleetStopped(15, rows)
     assert stop.exit_code == 143
     assert str(stop) == (
         "Stopped by SIGTERM; updated: a; every other project was left as it was."
     )
-    nothing = FleetStopped(2, stopped_rows(paths, []))
+    nothing = FleetStopped(2, stopped_rows(paths, [], None))
     assert nothing.exit_code == 130
     assert str(nothing) == (
         "Aborted; no project was updated; every project was left as it was."

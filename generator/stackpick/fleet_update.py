@@ -111,17 +111,21 @@ def update_fleet(
     paths = [Path(p).expanduser().absolute() for p in paths]
     results: list[FleetResult] = []
     made: Made = {}
+    current: FleetResult | None = None  # the project being updated, until it is done
     try:
         with termination_as_abort():
             inspector = Inspector()
             states = inspector.inspect_all(paths)
             for state in states:
-                results.append(FleetResult(path=state.path, outcome=SKIPPED))
-                _update_one(state, inspector, branch, vcs_ref, data, made, results[-1])
+                current = FleetResult(path=state.path, outcome=SKIPPED)
+                results.append(current)
+                _update_one(state, inspector, branch, vcs_ref, data, made, current)
+                current = None
                 checkpoint("fleet:next")
     except (KeyboardInterrupt, Aborted) as stop:
         with shielded():
-            raise FleetStopped(_signal_of(stop), _stopped(paths, results)) from None
+            rows = _stopped(paths, results, current)
+            raise FleetStopped(_signal_of(stop), rows) from None
     return results
 
 
@@ -129,10 +133,12 @@ def _signal_of(stop: BaseException) -> int:
     return stop.signum if isinstance(stop, Terminated) else signal.SIGINT
 
 
-def _stopped(paths: list[Path], results: list[FleetResult]) -> list[FleetResult]:
+def _stopped(
+    paths: list[Path], results: list[FleetResult], current: FleetResult | None
+) -> list[FleetResult]:
     """Every project's row once a signal stopped the run: none is left unnamed."""
-    if results and results[-1].outcome not in (UPDATED, CONFLICTS):
-        current = results[-1]  # its branch was not made: nothing of it was written
+    if current is not None and current.outcome not in (UPDATED, CONFLICTS):
+        # Its branch was not made (that and its row are one step): nothing written.
         current.outcome, current.detail = STOPPED, "stopped here; left as it was"
     done = {result.path for result in results}
     results += [
