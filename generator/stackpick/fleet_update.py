@@ -184,10 +184,10 @@ def _update_one(
         start = _branch_start(state.path, result.branch, made)
         if start is None:
             done = _updated_on(state.path, result.branch, target)
-            result.detail = f"{'updated' if done else 'exists'} already"
-            result.detail = f"branch {result.branch} {result.detail}"
+            state_word = "updated" if done else "exists"
+            result.detail = f"branch {result.branch} {state_word} already"
             return
-        extra, recorded = list(data), []
+        extra, recorded = list(data), list[str]()
         if state.preset:
             preset = inspector.presets.load(state.preset)
             pins, recorded = preset_data(preset, state.answers)
