@@ -162,11 +162,35 @@ def test_an_edit_of_a_file_the_update_wrote_is_kept_and_named(
     assert ".a.txt.stackpick-old" in message
 
 
+def test_a_deleted_file_comes_back_when_a_later_write_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = project_with_files(tmp_path)
+    (project / "a.txt").chmod(0o600)
+    plan = {"a.txt": None, "b.txt": NEW}
+    with pytest.raises(StackpickError, match=r"b\.txt changed while"):
+        apply_with_editor(
+            monkeypatch,
+            project,
+            plan,
+            "update:checked",
+            lambda: (project / "b.txt").write_bytes(MINE),
+        )
+    assert (project / "a.txt").read_bytes() == OLD["a.txt"]
+    assert stat.S_IMODE((project / "a.txt").stat().st_mode) == 0o600
+    assert (project / "b.txt").read_bytes() == MINE
+    assert leftovers(project) == []
+
+
 def test_an_update_without_editors_leaves_nothing_behind(tmp_path: Path) -> None:
     project = project_with_files(tmp_path)
+    (project / "gone").mkdir()
+    (project / "gone" / "only.txt").write_text("the folder's only file\n")
     plan = {"a.txt": NEW, "b.txt": Entry(FILE, b"b, new\n"), "c.txt": None}
     plan["d/e.txt"] = Entry(LINK, b"../a.txt")
+    plan["gone/only.txt"] = None
     apply_plan(project, plan, expected_of(project, plan))
+    assert not (project / "gone").exists()  # emptied by the update: removed
     assert (project / "a.txt").read_bytes() == NEW.data
     assert stat.S_IMODE((project / "b.txt").stat().st_mode) == 0o640  # kept
     assert not (project / "c.txt").exists()

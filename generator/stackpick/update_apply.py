@@ -106,10 +106,11 @@ def _swap(
                 os.rename(target, aside)
             except FileNotFoundError:
                 raise _changed(path) from None
-        undo.append((path, _restorer(target, aside, original, want)))
+        undo.append((path, _restorer(target, aside, original, want, perms)))
     if original is not None and read_entry(aside) != original:
         raise _changed(path)
-    if want is None:
+    if want is None:  # checked: git has it (and the undo its bytes); the folder
+        aside.unlink()  # may now be empty and go
         return
     if perms is not None:
         perms = perms | 0o111 if want.mode == EXECUTABLE else perms & ~0o111
@@ -127,7 +128,11 @@ def _changed(path: str) -> StackpickError:
 
 
 def _restorer(
-    target: Path, aside: Path, original: Entry | None, want: Entry | None
+    target: Path,
+    aside: Path,
+    original: Entry | None,
+    want: Entry | None,
+    perms: int | None,
 ) -> Callable[[], str | None]:
     """How to undo one swap: remove only what the update wrote, put the aside back.
 
@@ -141,7 +146,14 @@ def _restorer(
             leftover.unlink()
         if os.path.lexists(target) and want is not None and read_entry(target) == want:
             target.unlink()
-        if original is None or not os.path.lexists(aside):
+        if original is None:
+            return None
+        if not os.path.lexists(aside):  # a deleted file, or never moved aside
+            if want is not None:
+                return None
+            if os.path.lexists(target):  # deleted by the update, then made anew
+                return f"{target} (made while the update ran; kept)"
+            write_entry(target, original, perms)
             return None
         if os.path.lexists(target):
             return f"{target} (saved while the update ran; the one before is {aside})"
