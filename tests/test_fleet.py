@@ -557,7 +557,12 @@ def test_update_named_projects_on_a_named_branch(fleet: Fleet) -> None:
     for path in paths:
         assert "team/refresh" in git_out(path, "branch", "--list", "team/refresh")
     again = stackpick("update", *paths, "--branch", "team/refresh", cwd=fleet.work)
-    assert again.stdout.count("branch team/refresh exists already") == 2
+    # The branch holds this very update: said so, not just "exists".
+    assert again.stdout.count("branch team/refresh updated already") == 2
+    for path in paths:  # someone else's branch of that name is only "exists"
+        sh("git", "branch", "-q", "-f", "team/refresh", "HEAD", cwd=path)
+    third = stackpick("update", *paths, "--branch", "team/refresh", cwd=fleet.work)
+    assert third.stdout.count("branch team/refresh exists already") == 2
 
 
 def test_single_update_applies_the_recorded_preset(

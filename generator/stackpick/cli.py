@@ -537,16 +537,23 @@ def cmd_update(args: argparse.Namespace) -> int:
     parse_data(args.data, unique=True)  # the user's own pairs: each key once
     if len(args.path) > 1 or args.all_under is not None or args.branch:
         from stackpick.fleet_report import show_update
-        from stackpick.fleet_update import FAILED, update_fleet
+        from stackpick.fleet_update import FAILED, FleetStopped, update_fleet
+        from stackpick.guard import shielded
 
         projects = _projects(args.path, args.all_under)
         _require_projects(args.path)
         if not projects:
             raise StackpickError(f"no stackpick projects below {args.all_under}")
-        results = update_fleet(
-            projects, branch=args.branch, vcs_ref=args.vcs_ref, data=args.data
-        )
-        show_update(results)
+        try:
+            results = update_fleet(
+                projects, branch=args.branch, vcs_ref=args.vcs_ref, data=args.data
+            )
+        except FleetStopped as stop:
+            with shielded():  # the table is the truth about what was written
+                show_update(stop.results)
+            raise
+        with shielded():
+            show_update(results)
         return 2 if any(r.outcome == FAILED for r in results) else 0
 
     from stackpick.fleet import read_answers

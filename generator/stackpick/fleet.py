@@ -147,7 +147,9 @@ def git_state(project: Path) -> str:
     """ "clean", "dirty" or "no git"."""
     from stackpick.remote import git
 
-    proc = git("status", "--porcelain", cwd=project)
+    proc = git(
+        "-c", "core.quotepath=off", "status", "--porcelain", "-uall", cwd=project
+    )
     if proc.returncode != 0:
         return "no git"
     return "dirty" if proc.stdout.strip() else "clean"

@@ -41,6 +41,7 @@ PAUSE_ENV = "STACKPICK_TEST_PAUSE"
 RESUME_ENV = "STACKPICK_TEST_RESUME"
 PAUSE_SECONDS = 60.0
 _terminated_by: int | None = None  # the signal that stopped this run, if any
+_reached: dict[str, int] = {}  # test pauses: how often each phase was reached
 
 
 class Terminated(Aborted):
@@ -163,10 +164,18 @@ def _ignore(_signum: int, _frame: FrameType | None) -> None:
 
 
 def checkpoint(phase: str) -> None:
-    """Pause here when a test asked for this phase (see the module docstring)."""
-    if os.environ.get(PAUSE_ENV) != phase:
+    """Pause here when a test asked for this phase (see the module docstring).
+
+    `phase@N` pauses at the N-th time the run reaches the phase (the second project
+    of a fleet run, say), and only then.
+    """
+    wanted = os.environ.get(PAUSE_ENV)
+    if not wanted or not wanted.startswith(phase):
         return
-    print(f"stackpick: paused at {phase}", file=sys.stderr, flush=True)
+    _reached[phase] = _reached.get(phase, 0) + 1
+    if wanted not in (phase, f"{phase}@{_reached[phase]}"):
+        return
+    print(f"stackpick: paused at {wanted}", file=sys.stderr, flush=True)
     resume = os.environ.get(RESUME_ENV)
     deadline = time.monotonic() + PAUSE_SECONDS
     while time.monotonic() < deadline:  # a signal handler raises out of the sleep

@@ -233,7 +233,7 @@ def _render_locked(
     started: float,
 ) -> Rendered:
     notes: list[str] = []
-    swept = sweep_stale(dest.parent, started)
+    swept = sweep_stale(dest.parent, started, notes)
     if swept:
         notes.append(
             f"removed {len(swept)} staging folder(s) left by an interrupted "

@@ -50,11 +50,14 @@ def staging_folder(anchor: Path, name: str) -> Iterator[Path]:
                 os.close(fd)
 
 
-def sweep_stale(anchor: Path, started: float) -> list[str]:
+def sweep_stale(
+    anchor: Path, started: float, restored: list[str] | None = None
+) -> list[str]:
     """Remove staging folders (and lock files) of dead runs; the names removed.
 
     Only entries older than this run (`started`, a time.time()) whose lock nobody
-    holds: a live run keeps its folder locked until it is gone.
+    holds: a live run keeps its folder locked until it is gone. A user's file that a
+    dead `new --force` had parked there is put back first (`restored` gets a line).
     """
     removed: list[str] = []
     try:
@@ -78,6 +81,11 @@ def sweep_stale(anchor: Path, started: float) -> list[str]:
             except BlockingIOError:
                 continue  # a live run's
             if staging:
+                notes = put_back_parked(Path(entry.path))
+                if restored is not None:
+                    restored += notes
+                if any("kept in" in note for note in notes):
+                    continue  # it still holds a user's file: never removed
                 shutil.rmtree(entry.path, ignore_errors=True)
                 removed.append(entry.name)
             else:
@@ -86,3 +94,44 @@ def sweep_stale(anchor: Path, started: float) -> list[str]:
         finally:
             os.close(fd)
     return sorted(removed)
+
+
+def put_back_parked(staging: Path) -> list[str]:
+    """Move the user's files a killed `--force` merge parked back to their places.
+
+    The folder is `.DEST.stackpick-XXXXXXXX` beside DEST; a parked file is
+    `replaced/REL`, from DEST/REL. A file at DEST/REL now (the template's, which
+    replaced it) is not deleted: it is renamed to REL.stackpick-template beside it.
+    """
+    parking = staging / "replaced"
+    if not parking.is_dir() or parking.is_symlink():
+        return []
+    dest = staging.parent / staging.name[1 : -len(".stackpick-12345678")]
+    notes = []
+    for folder, dirs, files in os.walk(parking):
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in sorted([*files, *links]):
+            parked = Path(folder, name)
+            rel = parked.relative_to(parking)
+            notes.append(_put_back_one(parked, dest / rel, rel.as_posix()))
+    return notes
+
+
+def _put_back_one(parked: Path, target: Path, rel: str) -> str:
+    from stackpick.place import rename_noreplace
+
+    aside = target.with_name(f"{target.name}.stackpick-template")
+    try:
+        with deferred_signals():
+            if os.path.lexists(target):
+                rename_noreplace(target, aside)
+                rename_noreplace(parked, target)
+                return (
+                    f"put back your {rel}, replaced by an interrupted --force; "
+                    f"the template's version is {aside.name}"
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            rename_noreplace(parked, target)
+            return f"put back your {rel}, replaced by an interrupted --force"
+    except OSError as error:
+        return f"your {rel} is kept in {parked} ({error.strerror or error})"

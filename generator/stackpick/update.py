@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,17 +26,21 @@ from stackpick.files import read_yaml_mapping
 from stackpick.gitsafe import check_recorded_source
 from stackpick.guard import Terminated, checkpoint, exclusive_lock, termination_as_abort
 from stackpick.remote import remote_tags
-from stackpick.render import copier_errors
+from stackpick.scratch import scratch_folder
 from stackpick.update_apply import apply_plan
+from stackpick.update_clash import update_scratch
 from stackpick.update_journal import JOURNAL_NAME, recover
 from stackpick.update_merge import reconcile
 from stackpick.update_report import CONFLICT_MARKER, UpdateReport
 from stackpick.update_scratch import git, git_path, render_version, scratch_checkout
-from stackpick.update_tree import read_tree
+from stackpick.update_tree import LINK, Entry, read_entry, read_tree
 
 ANSWERS_FILE = ".copier-answers.yml"
 LOCK_NAME = "stackpick-update.lock"
 LEFT_AS_IT_WAS = "the project was left as it was"
+# git's view of the tree, whatever the user's display settings (showUntrackedFiles=no
+# would hide untracked files; quotepath would mangle names in the message).
+GIT_STATUS = ("-c", "core.quotepath=off", "status", "--porcelain", "-uall")
 
 __all__ = ["UpdateReport", "update_project"]
 
@@ -48,11 +51,14 @@ def update_project(
     vcs_ref: str | None = None,
     data: Sequence[str] = (),
     recorded: Sequence[str] = (),
+    write: bool = True,
 ) -> UpdateReport:
     """Update `project` to a newer template, losing none of the user's work.
 
     `data` are the user's answers (unknown or computed keys are refused); `recorded`
     are answers stackpick itself writes (a team preset's hash), never checked as keys.
+    Without `write`, the project is only read: the report's `plan` holds the update
+    (the fleet commits it on a branch without touching the working tree).
     """
     project = project.expanduser().resolve()
     if not os.path.lexists(project / ANSWERS_FILE):
@@ -68,7 +74,7 @@ def update_project(
         raise StackpickError(f"{project} is not a git repository: commit it first")
     try:
         with termination_as_abort():
-            return _locked_update(project, changes, vcs_ref)
+            return _locked_update(project, changes, vcs_ref, write)
     except KeyboardInterrupt:
         raise Aborted(f"Aborted; {LEFT_AS_IT_WAS}.") from None
     except Terminated as stop:
@@ -105,14 +111,14 @@ def _current_answers(project: Path, changes: dict[str, str]) -> dict[str, Any]:
 
 
 def _locked_update(
-    project: Path, changes: dict[str, str], vcs_ref: str | None
+    project: Path, changes: dict[str, str], vcs_ref: str | None, write: bool
 ) -> UpdateReport:
     lock = git_path(project, LOCK_NAME)
     with exclusive_lock(lock, f"to the repository of {project}"):
         checkpoint("update:locked")
         notes = recover(git_path(project, JOURNAL_NAME))  # after a SIGKILL
         # Only the project's own subtree must be clean (a monorepo may be busy).
-        dirty = git(project, "status", "--porcelain", "--", ".").stdout.splitlines()
+        dirty = git(project, *GIT_STATUS, "--", ".").stdout.splitlines()
         if dirty:
             raise StackpickError(
                 f"{project} has uncommitted changes ({dirty[0][3:]}"
@@ -120,8 +126,8 @@ def _locked_update(
                 "before updating" + "".join(f"; {note}" for note in notes)
             )
         current = _current_answers(project, changes)  # as committed, after recovery
-        with tempfile.TemporaryDirectory(prefix="stackpick-update-") as work:
-            report = _update_in(project, Path(work), current, changes, vcs_ref)
+        with scratch_folder("update") as work:
+            report = _update_in(project, work, current, changes, vcs_ref, write)
         report.notes = notes
         return report
 
@@ -132,24 +138,11 @@ def _update_in(
     current: dict,
     changes: dict[str, str],
     vcs_ref: str | None,
+    write: bool,
 ) -> UpdateReport:
-    scratch = scratch_checkout(project, work / "project")
-    head = read_tree(scratch)
+    head = read_tree(scratch_checkout(project, work / "project"))
     checkpoint("update:scratch")
-    from copier import run_update
-
-    with copier_errors("update", f"--vcs-ref {vcs_ref}" if vcs_ref else "the template"):
-        run_update(
-            dst_path=scratch,
-            data=changes,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            vcs_ref=vcs_ref,
-            conflict="inline",
-            skip_answered=True,
-        )
+    scratch, blocked = update_scratch(project, work, head, current, changes, vcs_ref)
     result = read_tree(scratch)
     after = read_yaml_mapping(scratch / ANSWERS_FILE, "answers")
     source, before_ref = str(current.get("_src_path")), str(current.get("_commit"))
@@ -165,8 +158,9 @@ def _update_in(
         skip_if_exists=skip,
         answers_file=ANSWERS_FILE,
     )
-    expected = {path: head.get(path) for path in merge.plan}
-    apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
+    if write:
+        expected = _as_checked_out(project, {p: head.get(p) for p in merge.plan})
+        apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
     changed = sorted(merge.plan)
     conflicts = [
         path
@@ -180,6 +174,30 @@ def _update_in(
         after=str(after.get("_commit", "?")),
         changed=changed,
         conflicts=conflicts,
-        attention=merge.attention,
+        attention=blocked + merge.attention,
         removed=[path for path in changed if merge.plan[path] is None],
+        plan=merge.plan,
     )
+
+
+def _as_checked_out(
+    project: Path, expected: dict[str, Entry | None]
+) -> dict[str, Entry | None]:
+    """The committed files as this checkout holds them, for the apply step's check.
+
+    The scratch copy holds git's bytes; a checkout with `core.autocrlf` or an `eol`
+    attribute holds converted ones. A file git itself calls unchanged (the same blob
+    once cleaned) is expected as it is on disk, not reported as changed meanwhile.
+    """
+    adjusted = dict(expected)
+    for path, entry in expected.items():
+        current = read_entry(project / path)
+        if entry is None or current is None or current == entry:
+            continue
+        if current.mode != entry.mode or entry.mode == LINK:
+            continue
+        cleaned = git(project, "hash-object", "--", path).stdout.strip()
+        committed = git(project, "rev-parse", "-q", "--verify", f"HEAD:./{path}")
+        if cleaned and cleaned == committed.stdout.strip():
+            adjusted[path] = current
+    return adjusted

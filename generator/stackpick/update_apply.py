@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from stackpick.errors import StackpickError
-from stackpick.guard import checkpoint, shielded
+from stackpick.guard import checkpoint, deferred_signals, shielded
 from stackpick.update_journal import discard, record
 from stackpick.update_merge import Plan
-from stackpick.update_tree import Entry, read_entry, write_entry
+from stackpick.update_tree import EXECUTABLE, Entry, read_entry, write_entry
 
-Undo = tuple[str, Callable[[], None]]  # (what it puts back, how)
+Undo = tuple[str, Callable[[], str | None]]  # (what it puts back, how; kept)
 
 
 def apply_plan(
@@ -47,19 +47,22 @@ def apply_plan(
         originals[path] = (current, perms)
     if journal is not None:
         record(journal, project, originals, plan)
+    checkpoint("update:checked")
     undo: list[Undo] = []
+    asides = [
+        _aside(project / path)
+        for path, (had, _) in originals.items()
+        if had is not None
+    ]
     try:
         for path, want in sorted(plan.items()):
             target = project / path
             original, perms = originals[path]
-            if want is None:
-                undo.append((path, _restorer(target, original, perms)))
-                target.unlink()
-                _remove_empty_parents(target.parent, project, undo)
-            else:
+            if want is not None:
                 _make_parents(target.parent, undo)
-                undo.append((path, _restorer(target, original, perms)))
-                write_entry(target, want)
+            _swap(path, target, original, want, perms, undo)
+            if want is None:
+                _remove_empty_parents(target.parent, project, undo)
             checkpoint("update:apply")
     except BaseException:
         with shielded():
@@ -67,27 +70,95 @@ def apply_plan(
         if failed:  # the journal stays: the next update tries again
             raise StackpickError(
                 "the update stopped and could not put back "
-                f"{', '.join(failed)}: restore with `git checkout -- .`"
+                f"{'; '.join(failed)}; nothing else of yours was touched"
             ) from None
         if journal is not None:
             discard(journal)
         raise
     if journal is not None:
         discard(journal)
+    for aside in asides:  # the files replaced, all checked: git has them
+        aside.unlink(missing_ok=True)
+
+
+def _aside(target: Path) -> Path:
+    return target.with_name(f".{target.name}.stackpick-old")
+
+
+def _swap(
+    path: str,
+    target: Path,
+    original: Entry | None,
+    want: Entry | None,
+    perms: int | None,
+    undo: list[Undo],
+) -> None:
+    """Replace `target` by `want` only if it still holds `original`, race-free.
+
+    The file is first renamed aside (atomic: whatever the user saved up to then is
+    what gets checked), and the new one is put in place with a rename that refuses
+    to replace, so an editor saving meanwhile stops the update instead of losing.
+    """
+    aside = _aside(target)
+    with deferred_signals():  # moved aside and registered together
+        if original is not None:
+            try:
+                os.rename(target, aside)
+            except FileNotFoundError:
+                raise _changed(path) from None
+        undo.append((path, _restorer(target, aside, original, want, perms)))
+    if original is not None and read_entry(aside) != original:
+        raise _changed(path)
+    if want is None:  # checked: git has it (and the undo its bytes); the folder
+        aside.unlink()  # may now be empty and go
+        return
+    if perms is not None:
+        perms = perms | 0o111 if want.mode == EXECUTABLE else perms & ~0o111
+    try:
+        write_entry(target, want, perms, replace=False)
+    except FileExistsError:
+        raise _changed(path) from None
+
+
+def _changed(path: str) -> StackpickError:
+    return StackpickError(
+        f"{path} changed while the update ran; the project was not changed "
+        "(commit your work and run the update again)"
+    )
 
 
 def _restorer(
-    target: Path, original: Entry | None, perms: int | None
-) -> Callable[[], None]:
-    def restore() -> None:
+    target: Path,
+    aside: Path,
+    original: Entry | None,
+    want: Entry | None,
+    perms: int | None,
+) -> Callable[[], str | None]:
+    """How to undo one swap: remove only what the update wrote, put the aside back.
+
+    A file found at `target` that the update did not write is someone's: it stays,
+    and the file that was there before is left beside it, named.
+    """
+
+    def restore() -> str | None:
         leftover = target.with_name(f".{target.name}.stackpick-new")
         if os.path.lexists(leftover):
             leftover.unlink()
+        if os.path.lexists(target) and want is not None and read_entry(target) == want:
+            target.unlink()
         if original is None:
-            if os.path.lexists(target):
-                target.unlink()
-        elif read_entry(target) != original:
+            return None
+        if not os.path.lexists(aside):  # a deleted file, or never moved aside
+            if want is not None:
+                return None
+            if os.path.lexists(target):  # deleted by the update, then made anew
+                return f"{target} (made while the update ran; kept)"
             write_entry(target, original, perms)
+            return None
+        if os.path.lexists(target):
+            return f"{target} (saved while the update ran; the one before is {aside})"
+        os.rename(aside, target)
+        return None
 
     return restore
 
@@ -120,7 +191,10 @@ def _run_all(steps: Iterable[Undo]) -> list[str]:
     failed = []
     for name, step in steps:
         try:
-            step()
+            kept = step()
         except OSError:
             failed.append(name)
+        else:
+            if kept:
+                failed.append(kept)
     return failed

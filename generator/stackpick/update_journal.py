@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from stackpick.update_merge import Plan
-from stackpick.update_tree import Entry, read_entry, write_entry
+from stackpick.update_tree import EXECUTABLE, FILE, LINK, Entry, read_entry, write_entry
 
 JOURNAL_NAME = "stackpick-update-undo"
 MANIFEST = "manifest.json"
@@ -58,12 +59,54 @@ def discard(journal: Path) -> None:
 
 
 def recover(journal: Path) -> list[str]:
-    """Undo a killed update's writes; notes for the user (none when nothing was due)."""
+    """Undo a killed update's writes; notes for the user (none when nothing was due).
+
+    A journal that cannot be read (empty, cut short, edited by hand) is never a dead
+    end: it is moved aside, named in the note, and the update goes on.
+    """
+    if os.path.lexists(journal) and not journal.is_dir():
+        return [_set_aside(journal, "it is not a folder")]
     manifest_file = journal / MANIFEST
-    if not manifest_file.is_file():
+    if not os.path.lexists(manifest_file):
         discard(journal)  # killed before the first write: nothing to undo
         return []
+    try:
+        manifest = _read_manifest(manifest_file)
+        return _undo(journal, manifest)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return [_set_aside(journal, str(error) or type(error).__name__)]
+
+
+def _read_manifest(manifest_file: Path) -> dict:
+    """The manifest, checked for shape (a ValueError names what is wrong)."""
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        raise ValueError("its manifest is not an update journal")
+    for item in manifest["files"]:
+        path = item["path"]
+        if not isinstance(path, str) or path.startswith("/") or ".." in path.split("/"):
+            raise ValueError(f"its manifest names a path outside the project: {path!r}")
+        saved = item["original"]
+        if saved is not None and saved["mode"] not in (FILE, EXECUTABLE, LINK):
+            raise ValueError(f"its manifest has an unknown file mode for {path}")
+    if not isinstance(manifest.get("made", []), list):
+        raise ValueError("its manifest is not an update journal")
+    return manifest
+
+
+def _set_aside(journal: Path, why: str) -> str:
+    """Move an unreadable journal out of the way, keeping it for the user to look at."""
+    aside = journal.with_name(
+        f"{journal.name}.unreadable-{time.strftime('%Y%m%d%H%M%S')}"
+    )
+    os.replace(journal, aside)
+    return (
+        f"an unreadable update journal ({why}) was moved aside to {aside}; "
+        "it may hold files a killed update replaced"
+    )
+
+
+def _undo(journal: Path, manifest: dict) -> list[str]:
     project = Path(manifest["project"])
     restored, kept = 0, []
     for item in manifest["files"]:
@@ -71,6 +114,17 @@ def recover(journal: Path) -> list[str]:
         leftover = target.with_name(f".{target.name}.stackpick-new")
         if os.path.lexists(leftover):
             leftover.unlink()
+        aside = target.with_name(f".{target.name}.stackpick-old")  # update_apply's
+        if os.path.lexists(aside):
+            if (
+                os.path.lexists(target)
+                and _digest(read_entry(target)) != item["planned"]
+            ):
+                kept.append(f"{item['path']} (the file before it is {aside.name})")
+            else:
+                os.replace(aside, target)
+                restored += 1
+            continue
         saved = item["original"]
         original = None
         if saved is not None:

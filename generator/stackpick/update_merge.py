@@ -50,6 +50,9 @@ def reconcile(
             continue
         reason = _keep_ours(ours, old.get(path), new.get(path), result.get(path))
         if reason is None:
+            link = _link_kept(ours, old.get(path), new.get(path), result.get(path))
+            if link:
+                merge.attention.append(f"{path}: {link}")
             continue
         final[path] = ours
         if reason == "deleted" and path in renamed:
@@ -95,6 +98,21 @@ def _keep_ours(
     if result == theirs:
         return "your edits did not survive the merge (the template changed it too)"
     return None  # a text merge (maybe with conflict markers): copier's result stands
+
+
+def _link_kept(
+    ours: Entry, base: Entry | None, theirs: Entry | None, result: Entry | None
+) -> str | None:
+    """Why a link of the user's hides a template change (copier leaves it quietly)."""
+    if ours.mode != LINK or result != ours or theirs is None or theirs == base:
+        return None
+    if base is not None and base.mode == LINK:
+        return None  # the template's own link: a three-way link merge stands
+    target = os.fsdecode(ours.data)
+    return (
+        f"your link (to {target}) was kept; the template changed this file and "
+        "its changes were not applied: carry them over by hand"
+    )
 
 
 def _blocked(

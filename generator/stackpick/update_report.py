@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stackpick.update_tree import Entry
+
 CONFLICT_MARKER = "<<<<<<< before updating"
 
 
@@ -24,6 +26,8 @@ class UpdateReport:
     attention: list[str] = field(default_factory=list)  # "path: why"
     removed: list[str] = field(default_factory=list)  # the changed files deleted
     notes: list[str] = field(default_factory=list)  # e.g. a killed update undone
+    # What the update writes (path -> entry, None: deleted); the fleet commits it.
+    plan: dict[str, Entry | None] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         """The text for people; it says "no conflicts" only when nothing needs them."""

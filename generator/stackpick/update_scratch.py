@@ -78,7 +78,7 @@ def _as_in_project(project: Path, scratch: Path) -> None:
 
 
 def render_version(
-    source: str, ref: str, answers: Mapping[str, Any], dest: Path
+    source: str, ref: str | None, answers: Mapping[str, Any], dest: Path
 ) -> tuple[Tree, Callable[[str], bool]]:
     """Render template `source` at `ref` into `dest`: its files and its
     `_skip_if_exists` matcher (files a project keeps once it has them)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,18 +66,22 @@ def read_tree(root: Path, skip: tuple[str, ...] = (".git",)) -> Tree:
     return tree
 
 
-def write_entry(path: Path, entry: Entry, perms: int | None = None) -> None:
+def write_entry(
+    path: Path, entry: Entry, perms: int | None = None, *, replace: bool = True
+) -> None:
     """Put `entry` at `path` in one rename, so a reader never sees half a file.
 
     A replaced file keeps the user's permissions (only the executable bits follow the
-    entry); `perms` sets them exactly (used to put a file back as it was).
+    entry); `perms` sets them exactly (used to put a file back as it was). Without
+    `replace`, FileExistsError if anything is at `path` by then (a user's save).
     """
+    move = os.replace if replace else _rename_noreplace
     temporary = path.with_name(f".{path.name}.stackpick-new")
     if os.path.lexists(temporary):
         temporary.unlink()
     if entry.mode == LINK:
         os.symlink(os.fsdecode(entry.data), temporary)
-        os.replace(temporary, path)
+        _move(move, temporary, path)
         return
     if perms is None and path.is_file() and not path.is_symlink():
         previous = path.stat().st_mode & 0o7777
@@ -85,4 +91,19 @@ def write_entry(path: Path, entry: Entry, perms: int | None = None) -> None:
         os.chmod(temporary, perms)
     elif entry.mode == EXECUTABLE:
         os.chmod(temporary, temporary.stat().st_mode | 0o111)
-    os.replace(temporary, path)
+    _move(move, temporary, path)
+
+
+def _rename_noreplace(src: Path, dst: Path) -> None:
+    from stackpick.place import rename_noreplace
+
+    rename_noreplace(src, dst)
+
+
+def _move(move: Callable[[Path, Path], None], temporary: Path, path: Path) -> None:
+    try:
+        move(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            temporary.unlink()
+        raise
