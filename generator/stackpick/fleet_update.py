@@ -144,6 +144,13 @@ def _apply(
     result.after = report.after
     result.files = list(report.changed)
     message = f"Update the stackpick template: {report.before} -> {report.after}"
+    if report.forks:
+        message += "\n\nMigrations to merge:\n" + "\n".join(
+            f"- {fork}" for fork in report.forks
+        )
+    deploy = report.deploy_section()
+    if deploy:
+        message += "\n\n" + "\n".join(deploy)
     if report.conflicts:
         result.outcome = CONFLICTS
         result.detail = "resolve the markers in: " + ", ".join(report.conflicts)

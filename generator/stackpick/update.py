@@ -30,9 +30,10 @@ from stackpick.update_journal import JOURNAL_NAME, recover
 from stackpick.update_merge import reconcile
 from stackpick.update_report import CONFLICT_MARKER, UpdateReport
 from stackpick.update_scratch import git, git_path, render_version, scratch_checkout
-from stackpick.update_tree import read_tree
+from stackpick.update_tree import Tree, read_tree
 
 ANSWERS_FILE = ".copier-answers.yml"
+LOCK_FILE = "uv.lock"
 LOCK_NAME = "stackpick-update.lock"
 LEFT_AS_IT_WAS = "the project was left as it was"
 
@@ -154,11 +155,14 @@ def _update_in(
     )
     expected = {path: head.get(path) for path in merge.plan}
     apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
+    deploy = _deploy_report(project, head, merge.plan, current, after)
     changed = sorted(merge.plan)
+    if deploy.lock and deploy.lock.endswith("re-resolved with `uv lock`"):
+        changed = sorted({*changed, LOCK_FILE})
     conflicts = [
         path
         for path in changed
-        if (entry := merge.plan[path]) is not None
+        if (entry := merge.plan.get(path)) is not None
         and CONFLICT_MARKER.encode() in entry.data
     ]
     return UpdateReport(
@@ -168,5 +172,36 @@ def _update_in(
         changed=changed,
         conflicts=conflicts,
         attention=merge.attention,
-        removed=[path for path in changed if merge.plan[path] is None],
+        removed=[path for path in changed if merge.plan.get(path, b"") is None],
+        lock=deploy.lock,
+        forks=deploy.forks,
+        deploy=deploy.deploy,
+        changelog=deploy.changelog,
+    )
+
+
+def _deploy_report(
+    project: Path, head: Tree, plan: dict, current: dict, after: dict
+) -> UpdateReport:
+    """The lock, migration forks and deploy notes of an applied update (no files)."""
+    from stackpick import update_deploy as deploy
+
+    before_files = {path: entry.data for path, entry in head.items()}
+    after_files = deploy.apply_plan_to(head, plan)
+    asked = {
+        key: value
+        for key, value in after.items()
+        if not str(key).startswith("_") and key not in current
+    }
+    before_ref, after_ref = str(current.get("_commit")), str(after.get("_commit"))
+    return UpdateReport(
+        project=project,
+        before=before_ref,
+        after=after_ref,
+        lock=deploy.relock(project, before_files, after_files),
+        forks=deploy.migration_forks(after_files),
+        deploy=deploy.before_you_deploy(before_files, after_files, asked),
+        changelog=deploy.changelog(
+            str(current.get("_src_path")), before_ref, after_ref
+        ),
     )
