@@ -5,7 +5,9 @@
 Builds a throwaway template (a clone of this repository tagged v90.0.0, then v90.1.0
 with one more file) and N projects of both frameworks at v90.0.0 with `stackpick new`
 (each timed: their median is the baseline). Then times, R times each:
-- `stackpick status` of the whole fleet (one `git ls-remote` for the template), and
+- `stackpick status` of the whole fleet (one `git ls-remote` for the template),
+- `stackpick status --drift` of the fleet, cold (an empty render cache: one render per
+  distinct version and answers) and warm (every render cached by an earlier run), and
 - `stackpick update --all-under` of the fleet (every project to v90.1.0 on its own
   branch, in one process); the branches are deleted between runs, so every run does
   the same work.
@@ -49,8 +51,13 @@ def run(*cmd: str | Path, cwd: Path) -> float:
     return elapsed
 
 
-def stackpick(*args: str | Path, cwd: Path) -> float:
-    return run(sys.executable, "-m", "stackpick", *args, cwd=cwd)
+def stackpick(*args: str | Path, cwd: Path, cache: Path | None = None) -> float:
+    if cache is not None:
+        ENV["XDG_CACHE_HOME"] = str(cache)
+    try:
+        return run(sys.executable, "-m", "stackpick", *args, cwd=cwd)
+    finally:
+        ENV.pop("XDG_CACHE_HOME", None)
 
 
 def build_template(work: Path) -> Path:
@@ -86,9 +93,13 @@ def main() -> None:
             new = ("new", project, "--defaults", "--template", template, *pick)
             new_times.append(stackpick(*new, cwd=work))
             projects.append(project)
-        status_times, update_times = [], []
-        for _ in range(args.runs):
+        status_times, update_times, cold_times, warm_times = [], [], [], []
+        for run_number in range(args.runs):
             status_times.append(stackpick("status", *projects, "--json", cwd=work))
+            cache = work / f"cache-{run_number}"
+            drift = ("status", *projects, "--drift", "--json")
+            cold_times.append(stackpick(*drift, cwd=work, cache=cache))
+            warm_times.append(stackpick(*drift, cwd=work, cache=cache))
             update_times.append(stackpick("update", "--all-under", fleet, cwd=work))
             for project in projects:
                 run("git", "branch", "-q", "-D", BRANCH, cwd=project)
@@ -99,6 +110,8 @@ def main() -> None:
     print(f"{'stackpick new (one project)':34} {new:8.2f} {new:10.2f} {1:6.2f}")
     for name, times in (
         ("stackpick status (fleet)", status_times),
+        ("stackpick status --drift, cold", cold_times),
+        ("stackpick status --drift, warm", warm_times),
         ("stackpick update --all-under", update_times),
     ):
         total = statistics.median(times)

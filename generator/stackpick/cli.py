@@ -34,6 +34,12 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+DRIFT_HELP = (
+    "also compare every file with a render of the recorded template version "
+    "(edited, deleted, added); drift on a preset's locked paths fails"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from stackpick.gitsafe import DEADLINES_HELP
 
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chk.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
     chk.add_argument("--json", action="store_true", help="print one JSON object")
+    chk.add_argument("--drift", action="store_true", help=DRIFT_HELP)
     chk.add_argument("--debug", action="store_true", help="show tracebacks")
 
     sts = commands.add_parser(
@@ -163,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
     )
     sts.add_argument("--json", action="store_true", help="print a JSON list")
+    sts.add_argument("--drift", action="store_true", help=DRIFT_HELP)
+    sts.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write the fleet as one self-contained HTML page",
+    )
     sts.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
@@ -585,7 +599,9 @@ def _require_projects(paths: Sequence[str]) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from stackpick.fleet import Inspector
 
-    state = Inspector().inspect(Path(args.path), with_changelog=True, with_git=True)
+    state = Inspector(drift=args.drift).inspect(
+        Path(args.path), with_changelog=True, with_git=True
+    )
     if args.json:
         from stackpick.fleet_report import as_json
 
@@ -605,7 +621,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if not args.path and args.find is None:
         raise StackpickError("give project folders, or --find DIR")
-    states = Inspector().inspect_all(_projects(args.path, args.find))
+    states = Inspector(drift=args.drift).inspect_all(_projects(args.path, args.find))
+    if args.html is not None:
+        from stackpick.fleet_board import write_board
+
+        write_board(states, args.html, drift=args.drift)
     if args.json:
         from stackpick.fleet_report import as_json
 

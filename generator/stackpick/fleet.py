@@ -6,6 +6,9 @@ on, the latest one, and whether it still satisfies the team preset recorded with
 Whatever cannot be decided (no answers file, a template or preset out of reach) is an
 `unknown` reason: `check` exits 2 for those, 1 for a project that is behind or breaks
 its preset, 0 otherwise. The multi-project update lives in fleet_update.py.
+
+With `--drift` the state also holds the project's content drift from its template
+version (fleet_drift.py); drift on a path the team's preset locks fails `check` (1).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import yaml
 
 from stackpick.errors import StackpickError
 from stackpick.files import read_limited
+from stackpick.fleet_drift import Drift, RenderCache, project_drift
 from stackpick.fleet_presets import PresetCache, preset_problems
 from stackpick.fleet_versions import Recorded, TemplateTags, changelog_between
 from stackpick.gitsafe import UnsafeValue, check_recorded_source
@@ -52,6 +56,9 @@ class ProjectState:
     changelog: list[str] = field(default_factory=list)
     git: str = "?"
     answers: dict[str, Any] = field(default_factory=dict, repr=False)
+    locked: tuple[str, ...] = ()  # the preset's locked paths
+    drift: Drift | None = None  # only when asked for (--drift)
+    update_branch: str | None = None  # the newest branch with an update commit
 
     def cannot_tell(self, reason: str) -> None:
         self.unknown.append(reason)
@@ -66,7 +73,8 @@ class ProjectState:
     def exit_code(self) -> int:
         if self.unknown:
             return 2
-        return 1 if self.behind or self.preset_ok is False else 0
+        locked_drift = self.drift is not None and bool(self.drift.violations)
+        return 1 if self.behind or self.preset_ok is False or locked_drift else 0
 
     def to_dict(self) -> dict[str, Any]:
         data = {key: getattr(self, key) for key in JSON_KEYS}
@@ -76,7 +84,10 @@ class ProjectState:
             preset_name=self.preset_name,
             git=self.git,
             changelog=self.changelog,
+            update_branch=self.update_branch,
         )
+        if self.drift is not None:
+            data["drift"] = self.drift.to_dict()
         return data
 
 
@@ -155,12 +166,32 @@ def git_state(project: Path) -> str:
     return "dirty" if proc.stdout.strip() else "clean"
 
 
+UPDATE_SUBJECT = "Update the stackpick template:"
+
+
+def last_update_branch(project: Path) -> str | None:
+    """The newest local branch whose tip is a stackpick update commit, if any."""
+    from stackpick.remote import git
+
+    proc = git(
+        "for-each-ref", "--sort=-committerdate",
+        "--format=%(refname:short)%09%(subject)", "refs/heads",
+        cwd=project,
+    )  # fmt: skip
+    for line in proc.stdout.splitlines() if proc.returncode == 0 else ():
+        branch, _, subject = line.partition("\t")
+        if subject.startswith(UPDATE_SUBJECT):
+            return branch
+    return None
+
+
 class Inspector:
     """Inspects projects, sharing template tags and presets across them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, drift: bool = False) -> None:
         self.tags = TemplateTags()
         self.presets = PresetCache()
+        self.renders = RenderCache() if drift else None
 
     def inspect_all(self, paths: Iterable[Path]) -> list[ProjectState]:
         paths = [Path(p).expanduser().absolute() for p in paths]
@@ -174,6 +205,8 @@ class Inspector:
         state = ProjectState(path=project.expanduser().absolute())
         if with_git:
             state.git = git_state(state.path) if state.path.is_dir() else "missing"
+            if state.git not in ("missing", "no git"):
+                state.update_branch = last_update_branch(state.path)
         if not os.path.lexists(state.path):
             state.cannot_tell(f"{state.path} does not exist")
             return state
@@ -195,7 +228,21 @@ class Inspector:
             return state
         self._versions(state, with_changelog)
         self._preset(state)
+        if self.renders is not None:
+            self._drift(state)
         return state
+
+    def _drift(self, state: ProjectState) -> None:
+        assert self.renders is not None
+        try:
+            state.drift = project_drift(
+                state.path, state.answers, self.renders, state.locked
+            )
+        except StackpickError as error:
+            state.cannot_tell(str(error))
+            return
+        for path in state.drift.violations:
+            state.problems.append(f"locked path drifted: {path.path} ({path.state})")
 
     def _versions(self, state: ProjectState, with_changelog: bool) -> None:
         assert state.template is not None
@@ -252,6 +299,7 @@ class Inspector:
                 state.cannot_tell(str(error))
             return
         state.preset_name = preset.name
+        state.locked = preset.locked
         broken = preset_problems(preset, state.answers)
         state.preset_ok = not broken
         state.problems += broken

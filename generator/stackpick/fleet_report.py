@@ -66,17 +66,43 @@ def check_text(state: ProjectState) -> list[str]:
     lines += [
         f"  - {problem}"
         for problem in state.problems
-        if problem not in state.unknown and not problem.startswith("behind")
+        if problem not in state.unknown
+        and not problem.startswith(("behind", "locked path drifted"))
     ]
+    if state.drift is not None:
+        lines += drift_text(state)
+    return lines
+
+
+def drift_text(state: ProjectState) -> list[str]:
+    """The drift section of `check --drift`: one line, then each changed file."""
+    assert state.drift is not None
+    lines = [f"Drift: {state.drift.words()}."]
+    for item in state.drift.files:
+        if item.state == "unchanged":
+            continue
+        counts = (
+            f" (+{item.added_lines} -{item.removed_lines})"
+            if item.state == "edited"
+            else ""
+        )
+        mark = "  LOCKED" if item.violation else ""
+        lines.append(f"  {item.state:<8} {item.owner:<8} {item.path}{counts}{mark}")
+    if state.drift.violations:
+        lines.append(
+            "Locked paths differ from the template: restore them, or change the "
+            "team's preset."
+        )
     return lines
 
 
 def show_status(states: Sequence[ProjectState], stream: IO[str] | None = None) -> None:
-    table = _table(
-        "project", "framework", "version", "latest", "behind",
-        "preset", "preset ok", "git", "problems",
-    )  # fmt: skip
+    with_drift = any(state.drift is not None for state in states)
+    columns = ["project", "framework", "version", "latest", "behind", "preset"]
+    columns += ["preset ok", "git", *(["drift"] if with_drift else []), "problems"]
+    table = _table(*columns)
     for state in states:
+        drift = [state.drift.words() if state.drift else "?"] if with_drift else []
         table.add_row(
             state.path.name,
             state.framework or "-",
@@ -86,7 +112,12 @@ def show_status(states: Sequence[ProjectState], stream: IO[str] | None = None) -
             state.preset_name or state.preset or "-",
             "-" if not state.preset else _yes_no(state.preset_ok),
             state.git,
-            "; ".join(p for p in state.problems if not p.startswith("behind")),
+            *drift,
+            "; ".join(
+                p
+                for p in state.problems
+                if not p.startswith(("behind", "locked path drifted"))
+            ),
         )
     _console(stream).print(table)
 

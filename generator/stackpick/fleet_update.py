@@ -242,6 +242,13 @@ def _apply(
     )
     result.after = report.after
     message = f"Update the stackpick template: {report.before} -> {report.after}"
+    if report.forks:
+        message += "\n\nMigrations to merge:\n" + "\n".join(
+            f"- {fork}" for fork in report.forks
+        )
+    deploy = report.deploy_section()
+    if deploy:
+        message += "\n\n" + "\n".join(deploy)
     if report.conflicts:
         message += "\n\nConflicts to resolve (inline markers):\n" + "\n".join(
             f"- {name}" for name in report.conflicts

@@ -9,6 +9,8 @@ defaults:   # pre-filled answers; still asked interactively
 forbid:     # values refused, with the team's reason
   database:
     sqlite: Production parity - use PostgreSQL.
+locked:     # template paths the team keeps as the template has them
+  - .github/workflows/**
 ```
 Precedence: pin > --data > --answers > preset defaults > built-in defaults.
 
@@ -31,7 +33,7 @@ from stackpick.files import parse_yaml_mapping, read_yaml_mapping
 from stackpick.gitsafe import TRANSPORT, check_ref, check_repo_path, check_source
 from stackpick.questions import Questionnaire
 
-PRESET_KEYS = ("name", "pin", "defaults", "forbid")
+PRESET_KEYS = ("name", "pin", "defaults", "forbid", "locked")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Preset:
     pin: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     forbid: dict[str, dict[Any, str]] = field(default_factory=dict)
+    # gitignore-style paths whose drift from the template fails `check --drift`
+    locked: tuple[str, ...] = ()
     source: str = ""  # as recorded in the project: an absolute path or a URL
     digest: str = ""  # "sha256:<hex>" of the file's bytes
 
@@ -180,4 +184,23 @@ def _build(
             raise StackpickError(
                 f"{origin}: {key}={_show(value)} is both pinned and forbidden"
             )
-    return Preset(name=name.strip(), pin=pin, defaults=defaults, forbid=forbid)
+    return Preset(
+        name=name.strip(),
+        pin=pin,
+        defaults=defaults,
+        forbid=forbid,
+        locked=_locked_paths(data.get("locked"), origin),
+    )
+
+
+def _locked_paths(raw: Any, origin: str) -> tuple[str, ...]:
+    """`locked:` is a list of one-line gitignore-style paths (checked, not guessed)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(
+        isinstance(p, str) and p.strip() and "\n" not in p for p in raw
+    ):
+        raise StackpickError(
+            f"{origin}: 'locked' must be a list of paths, e.g. - .github/workflows/**"
+        )
+    return tuple(p.strip() for p in raw)

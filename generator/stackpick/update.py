@@ -33,9 +33,10 @@ from stackpick.update_journal import JOURNAL_NAME, recover
 from stackpick.update_merge import reconcile
 from stackpick.update_report import CONFLICT_MARKER, UpdateReport
 from stackpick.update_scratch import git, git_path, render_version, scratch_checkout
-from stackpick.update_tree import LINK, Entry, read_entry, read_tree
+from stackpick.update_tree import LINK, Entry, Tree, read_entry, read_tree
 
 ANSWERS_FILE = ".copier-answers.yml"
+LOCK_FILE = "uv.lock"
 LOCK_NAME = "stackpick-update.lock"
 LEFT_AS_IT_WAS = "the project was left as it was"
 # git's view of the tree, whatever the user's display settings (showUntrackedFiles=no
@@ -158,6 +159,9 @@ def _update_in(
         skip_if_exists=skip,
         answers_file=ANSWERS_FILE,
     )
+    deploy, lock = _deploy_report(work, head, merge.plan, current, after)
+    if lock is not None:  # re-resolved beside the update: written with it
+        merge.plan[LOCK_FILE] = lock
     if write:
         expected = _as_checked_out(project, {p: head.get(p) for p in merge.plan})
         apply_plan(project, merge.plan, expected, git_path(project, JOURNAL_NAME))
@@ -165,7 +169,7 @@ def _update_in(
     conflicts = [
         path
         for path in changed
-        if (entry := merge.plan[path]) is not None
+        if (entry := merge.plan.get(path)) is not None
         and CONFLICT_MARKER.encode() in entry.data
     ]
     return UpdateReport(
@@ -177,7 +181,44 @@ def _update_in(
         attention=blocked + merge.attention,
         removed=[path for path in changed if merge.plan[path] is None],
         plan=merge.plan,
+        lock=deploy.lock,
+        forks=deploy.forks,
+        deploy=deploy.deploy,
+        changelog=deploy.changelog,
     )
+
+
+def _deploy_report(
+    work: Path, head: Tree, plan: dict, current: dict, after: dict
+) -> tuple[UpdateReport, Entry | None]:
+    """The lock, migration forks and deploy notes of an update (a report holding
+    only those), and the re-resolved `uv.lock` when the dependencies changed."""
+    from stackpick import update_deploy as deploy
+
+    before_files = {path: entry.data for path, entry in head.items()}
+    after_files = deploy.apply_plan_to(head, plan)
+    asked = {
+        key: value
+        for key, value in after.items()
+        if not str(key).startswith("_") and key not in current
+    }
+    before_ref, after_ref = str(current.get("_commit")), str(after.get("_commit"))
+    note, lock = deploy.relock(work / "lock", before_files, after_files)
+    report = UpdateReport(
+        project=work,
+        before=before_ref,
+        after=after_ref,
+        lock=note,
+        forks=deploy.migration_forks(after_files),
+        deploy=deploy.before_you_deploy(before_files, after_files, asked),
+        changelog=deploy.changelog(
+            str(current.get("_src_path")), before_ref, after_ref
+        ),
+    )
+    old_lock = head.get(LOCK_FILE)
+    if lock is None or old_lock is None or lock == old_lock.data:
+        return report, None
+    return report, Entry(old_lock.mode, lock)
 
 
 def _as_checked_out(

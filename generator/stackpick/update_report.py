@@ -28,6 +28,12 @@ class UpdateReport:
     notes: list[str] = field(default_factory=list)  # e.g. a killed update undone
     # What the update writes (path -> entry, None: deleted); the fleet commits it.
     plan: dict[str, Entry | None] = field(default_factory=dict, repr=False)
+    # What the update means beyond its files (update_deploy): the lock, migration
+    # forks to merge, and what a deployment needs (variables, migrations, versions).
+    lock: str | None = None
+    forks: list[str] = field(default_factory=list)
+    deploy: list[str] = field(default_factory=list)
+    changelog: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """The text for people; it says "no conflicts" only when nothing needs them."""
@@ -49,7 +55,26 @@ class UpdateReport:
             files = "file needs" if len(self.attention) == 1 else "files need"
             lines.append(f"  {len(self.attention)} {files} your attention:")
             lines += [f"    {note}" for note in self.attention]
-        if not self.conflicts and not self.attention:
+        if self.forks:
+            lines.append("  migrations to merge:")
+            lines += [f"    {fork}" for fork in self.forks]
+        if not self.conflicts and not self.attention and not self.forks:
             lines.append("  no conflicts")
+        if self.lock:
+            lines.append(f"  {self.lock}")
+        lines += self.deploy_section("  ")
         lines.append("Review with `git diff`, then commit.")
         return "\n".join(lines)
+
+    def deploy_section(self, indent: str = "") -> list[str]:
+        """ "Before you deploy": what the new version needs, then its changelog."""
+        if not (self.deploy or self.changelog):
+            return []
+        lines = [f"{indent}Before you deploy:"]
+        lines += [f"{indent}  - {line}" for line in self.deploy]
+        if self.changelog:
+            lines.append(
+                f"{indent}  The template's changelog, {self.before} -> {self.after}:"
+            )
+            lines += [f"{indent}    {line}" for line in self.changelog]
+        return lines
