@@ -27,6 +27,7 @@ from support import (
 API_FILES = {
     "accounts/tokens.py",
     "config/api_errors.py",
+    "config/errors.py",
     "config/api_pagination.py",
     "config/api_schema.py",
     "config/api_urls.py",
@@ -93,9 +94,7 @@ ALWAYS = {
     "accounts/views.py",
     "config/__init__.py",
     "config/asgi.py",
-    "config/content_security_policy.py",
     "config/context_processors.py",
-    "config/errors.py",
     "config/observability.py",
     "config/settings/__init__.py",
     "config/settings/base.py",
@@ -208,6 +207,13 @@ def test_roles_add_their_files(copie: Any) -> None:
     assert_ruff_clean(project)
 
 
+def test_roles_come_only_with_accounts(copie: Any) -> None:
+    """needs_roles is asked only with accounts: the kind's default never adds them."""
+    project = render(copie, kind="saas", needs_auth=False)
+    assert files_of(project) == ALWAYS | ADMIN_FILES
+    assert "set_role" not in (project / "README.md").read_text()
+
+
 def test_tenants_add_their_files(copie: Any) -> None:
     project = render(copie, needs_api=True, multi_tenant=True)
     assert files_of(project) == ALWAYS | API_FILES | TENANT_FILES
@@ -244,7 +250,7 @@ def test_django_templates_keep_their_own_syntax(copie: Any) -> None:
     project = render(copie, needs_admin=True)
     home = (project / "templates/home.html").read_text()
     assert '{% extends "base.html" %}' in home
-    assert "{% if links.api %}" in home
+    assert "{% url 'account_signup' %}" in home
     assert "{{ project_name }}" in (project / "templates/base.html").read_text()
     assert "{{ block.super }}" in (project / "templates/admin/index.html").read_text()
 
