@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from leftovers import assert_no_leftovers
 from support import (
     assert_hand_written,
     assert_ruff_clean,
@@ -173,6 +174,7 @@ def test_everything_off(copie: Any) -> None:
     assert "services:" not in (project / ".github/workflows/ci.yml").read_text()
     assert '"django.contrib.admin"' in (project / "config/settings/base.py").read_text()
     assert "search_fields" not in (project / "items/admin.py").read_text()
+    assert_no_leftovers(project, "django")
 
 
 def test_everything_on(copie: Any) -> None:
@@ -197,6 +199,7 @@ def test_everything_on(copie: Any) -> None:
     assert "DATABASE_URL=postgres://" in (project / ".env.example").read_text()
     assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
     assert "search_fields" in (project / "items/admin.py").read_text()
+    assert_no_leftovers(project, "django")
 
 
 def test_roles_add_their_files(copie: Any) -> None:
@@ -212,6 +215,7 @@ def test_roles_come_only_with_accounts(copie: Any) -> None:
     project = render(copie, kind="saas", needs_auth=False)
     assert files_of(project) == ALWAYS | ADMIN_FILES
     assert "set_role" not in (project / "README.md").read_text()
+    assert_no_leftovers(project, "django")
 
 
 def test_tenants_add_their_files(copie: Any) -> None:
