@@ -16,9 +16,11 @@ from pathlib import Path
 from support import BIN
 
 # Arguments a framework passes whether or not the function uses them: Django's
-# RunPython (`apps`), signal receivers (`sender`), Alembic's process_revision_directives
-# (`revision`) and a pytest fixture requested only for its effect (`root_logging`).
-SIGNATURE_NAMES = "apps,sender,revision,root_logging"
+# RunPython (`apps`), signal receivers (`sender`, `**kwargs`), management commands'
+# `handle(*args, ...)`, Flask-Admin's on_model_change (`is_created`), Alembic's
+# process_revision_directives (`revision`) and a pytest fixture requested only for
+# its effect (`root_logging`).
+SIGNATURE_NAMES = "apps,sender,args,kwargs,is_created,revision,root_logging"
 
 # Settings that libraries read by name: their documented prefixes.
 LIBRARY_SETTINGS = re.compile(
