@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from leftovers import assert_no_leftovers
 from support import (
     BIN,
     assert_hand_written,
@@ -131,6 +132,8 @@ def test_generated_project(
     # As rendered: looks hand-written and lints clean with the project's own config.
     assert_hand_written(project)
     assert_ruff_clean(project)
+    # Nothing left from features not asked for (issue 24).
+    assert_no_leftovers(project, "django")
     bandit = run([BIN / "bandit", "-q", "-r", ".", "-ll"], cwd=project, check=False)
     assert bandit.returncode == 0, f"bandit (medium/high):\n{bandit.stdout}"
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from leftovers import assert_no_leftovers
 from support import (
     BIN,
     assert_hand_written,
@@ -198,6 +199,8 @@ def test_generated_project(
     # As rendered: looks hand-written, lints clean with the project's own config.
     assert_hand_written(project)
     assert_ruff_clean(project)
+    # Nothing left from features not asked for (issue 24).
+    assert_no_leftovers(project, "flask")
     bandit = run([BIN / "bandit", "-q", "-r", SLUG, "-ll"], cwd=project, check=False)
     assert bandit.returncode == 0, f"bandit (medium/high):\n{bandit.stdout}"
 

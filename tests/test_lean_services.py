@@ -2,8 +2,9 @@
 
 No timings here (benchmarks/run.py prints those): these tests hold the causes away.
 A Flask worker never imports Alembic or Flask-Migrate, while `flask db` still works;
-a Django worker loads drf-spectacular only when the schema is asked for; neither
-imports the Sentry SDK without SENTRY_DSN (the projects' own tests turn it on).
+neither a Flask nor a Django worker imports the Sentry SDK without SENTRY_DSN (the
+projects' own tests turn it on). The Django API routes drf-spectacular's own views,
+imported with the URLs as its documentation shows (issue 24).
 (That the Django home page opens no transaction is the project's own test,
 test_pages.py, run by test_generated_django.py.)
 """
@@ -74,10 +75,8 @@ from django.test import Client
 get_wsgi_application()
 client = Client()
 assert client.get("/").status_code == 200
-print("before:", "drf_spectacular.views" in sys.modules)
-print("sentry:", "sentry_sdk" in sys.modules)
 assert client.get("/api/schema/").status_code == 200
-print("after:", "drf_spectacular.views" in sys.modules)
+print("sentry:", "sentry_sdk" in sys.modules)
 """
 
 
@@ -106,7 +105,7 @@ def test_flask_worker_leaves_the_command_line_tools_out(copie: Any) -> None:
 
 
 @pytest.mark.slow
-def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
+def test_django_worker_serves_the_schema_without_sentry(copie: Any) -> None:
     project = render(copie, FULL_DJANGO)
     env = {
         "SENTRY_DSN": "",
@@ -117,9 +116,7 @@ def test_django_worker_loads_the_schema_machinery_on_demand(copie: Any) -> None:
     # The throttles count in the database cache, whose table a migration makes.
     run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
     served = run([sys.executable, "-c", DJANGO_WORKER], cwd=project, env=env)
-    assert "before: False" in served.stdout
     assert "sentry: False" in served.stdout
-    assert "after: True" in served.stdout
 
 
 @pytest.mark.slow

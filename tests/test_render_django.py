@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from leftovers import assert_no_leftovers
 from support import (
     assert_hand_written,
     assert_ruff_clean,
@@ -28,6 +29,7 @@ API_FILES = {
     "accounts/tokens.py",
     "accounts/token_lifetime.py",
     "config/api_errors.py",
+    "config/errors.py",
     "config/api_pagination.py",
     "config/api_parsers.py",
     "config/api_schema.py",
@@ -95,9 +97,7 @@ ALWAYS = {
     "accounts/views.py",
     "config/__init__.py",
     "config/asgi.py",
-    "config/content_security_policy.py",
     "config/context_processors.py",
-    "config/errors.py",
     "config/observability.py",
     "config/settings/__init__.py",
     "config/settings/base.py",
@@ -176,6 +176,7 @@ def test_everything_off(copie: Any) -> None:
     assert "services:" not in (project / ".github/workflows/ci.yml").read_text()
     assert '"django.contrib.admin"' in (project / "config/settings/base.py").read_text()
     assert "search_fields" not in (project / "items/admin.py").read_text()
+    assert_no_leftovers(project, "django")
 
 
 def test_everything_on(copie: Any) -> None:
@@ -200,6 +201,7 @@ def test_everything_on(copie: Any) -> None:
     assert "DATABASE_URL=postgres://" in (project / ".env.example").read_text()
     assert "postgres:" in (project / ".github/workflows/ci.yml").read_text()
     assert "search_fields" in (project / "items/admin.py").read_text()
+    assert_no_leftovers(project, "django")
 
 
 def test_roles_add_their_files(copie: Any) -> None:
@@ -208,6 +210,14 @@ def test_roles_add_their_files(copie: Any) -> None:
     assert "user_signed_up" in (project / "accounts/apps.py").read_text()
     assert_hand_written(project)
     assert_ruff_clean(project)
+
+
+def test_roles_come_only_with_accounts(copie: Any) -> None:
+    """needs_roles is asked only with accounts: the kind's default never adds them."""
+    project = render(copie, kind="saas", needs_auth=False)
+    assert files_of(project) == ALWAYS | ADMIN_FILES
+    assert "set_role" not in (project / "README.md").read_text()
+    assert_no_leftovers(project, "django")
 
 
 def test_tenants_add_their_files(copie: Any) -> None:
@@ -246,7 +256,7 @@ def test_django_templates_keep_their_own_syntax(copie: Any) -> None:
     project = render(copie, needs_admin=True)
     home = (project / "templates/home.html").read_text()
     assert '{% extends "base.html" %}' in home
-    assert "{% if links.api %}" in home
+    assert "{% url 'account_signup' %}" in home
     assert "{{ project_name }}" in (project / "templates/base.html").read_text()
     assert "{{ block.super }}" in (project / "templates/admin/index.html").read_text()
 
