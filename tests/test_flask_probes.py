@@ -15,6 +15,8 @@ own (127.0.0.x) so the per-client limits of one probe do not spill into the next
 - odd input: NUL, lone surrogates, CR/LF, over-long values never give a 500;
 - roles: a member is refused the staff page (403) and the staff API (403 JSON) until
   `flask set-role` makes them staff;
+- Host: a forged `Host` is a 400, and a forged `X-Forwarded-Host` changes no link:
+  reset links start with SITE_URL;
 - tenants: another organisation's notes are a 404 (as a missing one) through every
   page and the API, for reading, changing and deleting.
 """
@@ -48,6 +50,7 @@ PASSWORD = "a long and unusual passphrase"
 # hits both sides of a pair alike. The leak this guards against was 15-30x.
 TIMING_RATIO = (0.5, 2.0)
 SAMPLES = 7
+SITE_URL = "https://probed.example"
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,8 @@ def served(copie_session: Any) -> Iterator[dict[str, Any]]:
         "DATABASE_URL": database,
         "MAIL_BACKEND": "file",
         "MAIL_FILE_PATH": str(outbox),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": SITE_URL,
     }
     with gunicorn("wsgi:app", cwd=project, env=env, workers=4) as (base, _):
         yield {"base": base, "outbox": outbox, "project": project, "env": env}
@@ -349,3 +354,21 @@ def test_another_organisations_notes_are_out_of_reach(served: dict[str, Any]) ->
         "Tenant A's API note",
         "Tenant A's plan",
     ]
+
+
+def test_reset_links_never_follow_the_host_header(served: dict[str, Any]) -> None:
+    email = "poisoned@example.com"
+    sign_up(served, email, "127.0.0.30")
+    client = HttpClient(served["base"], "127.0.0.31")
+    token = client.csrf_token("/auth/forgot-password")
+    form = {"email": email, "csrf_token": token}
+    forged = client.post("/auth/forgot-password", form=form, headers={"Host": "evil"})
+    print(f"\nforgot-password with Host: evil -> {forged.status}")
+    assert forged.status == 400
+    forwarded = {"X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
+    reply = client.post("/auth/forgot-password", form=form, headers=forwarded)
+    assert reply.status == 302
+    path = mailed_link(served["outbox"], email, "/reset-password/")
+    mails = "".join(p.read_text() for p in served["outbox"].glob("*.log"))
+    assert f"{SITE_URL}{path}" in mails
+    assert "evil" not in mails

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 
@@ -22,3 +23,11 @@ def test_each_response_gets_its_own_nonce(client: FlaskClient) -> None:
     second = client.get("/").headers["Content-Security-Policy"]
     assert "'nonce-" in first
     assert first != second
+
+
+@pytest.mark.settings(TRUSTED_HOSTS=["example.com", ".example.org"])
+def test_unknown_hosts_are_refused(client: FlaskClient) -> None:
+    """ALLOWED_HOSTS (TRUSTED_HOSTS): a request naming any other Host is a 400."""
+    assert client.get("/", base_url="https://evil.example").status_code == 400
+    for served in ("https://example.com", "https://www.example.org"):
+        assert client.get("/", base_url=served).status_code == 200
