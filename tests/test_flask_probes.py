@@ -372,3 +372,41 @@ def test_reset_links_never_follow_the_host_header(served: dict[str, Any]) -> Non
     mails = "".join(p.read_text() for p in served["outbox"].glob("*.log"))
     assert f"{SITE_URL}{path}" in mails
     assert "evil" not in mails
+
+
+def test_admins_are_bounded_by_their_organisation(served: dict[str, Any]) -> None:
+    """An admin (made on the command line) of one organisation cannot reach another
+    organisation's users: not listed, not editable (no new address to take the
+    account over by a reset mail), not deletable, and their notes stay hidden."""
+    admin_email, victim_email = "org-admin@example.com", "victim@example.com"
+    admin = sign_up(served, admin_email, "127.0.0.40")
+    victim = sign_up(served, victim_email, "127.0.0.41")
+    assert log_in(victim, victim_email).status == 302
+    assert (
+        victim.submit("/notes/", {"title": "Victim's plan", "body": "x"}).status == 302
+    )
+    flask = [BIN / "flask", "--app", "probed", "create-admin", "--email", admin_email]
+    run(flask, cwd=served["project"], env=served["env"])
+    assert log_in(admin, admin_email).status == 302
+
+    users = admin.get("/admin/users/").text
+    assert admin_email in users and victim_email not in users
+    assert "Victim" not in admin.get("/admin/notes_admin/").text
+    own_ids = set(re.findall(r"/admin/users/edit/\?id=(\d+)", users))
+    reachable = {
+        str(n)
+        for n in range(1, 60)
+        if admin.get(f"/admin/users/edit/?id={n}").status == 200
+    }
+    print(f"\nadmin: user edit pages reachable {sorted(reachable)}, own {own_ids}")
+    assert reachable == own_ids
+    token = admin.csrf_token(f"/admin/users/edit/?id={min(own_ids)}")
+    taken = {"email": "org-admin+taken@example.com", "csrf_token": token}
+    for n in range(1, 60):
+        if str(n) not in own_ids:
+            admin.post(f"/admin/users/edit/?id={n}", form=taken)
+            admin.post("/admin/users/delete/", form={"id": str(n), "csrf_token": token})
+    # The victim's account is untouched: same address, still logs in.
+    assert log_in(HttpClient(served["base"], "127.0.0.42"), victim_email).status == 302
+    form = admin.get(f"/admin/users/edit/?id={min(own_ids)}").text
+    assert 'name="is_admin"' not in form and 'name="role"' not in form
