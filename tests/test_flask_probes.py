@@ -283,6 +283,20 @@ def test_odd_input_never_gives_a_500(served: dict[str, Any]) -> None:
         )
         statuses.append(reply.status)
         assert reply.status == 400, (body, reply.status, reply.text[:300])
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for method in ("POST", "PATCH"):
+        path = "/api/notes" if method == "POST" else "/api/notes/1"
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        }
+        reply = client.request(method, path, deep, headers)
+        statuses.append(reply.status)
+        assert reply.status == 400, (method, reply.status, reply.text[:300])
+    nul = base64.b64encode(b"a\x00@example.com:x").decode()
+    reply = client.post("/api/tokens", headers={"Authorization": f"Basic {nul}"})
+    statuses.append(reply.status)
+    assert reply.status == 400, reply.text[:300]
     print(f"\nodd input: {len(statuses)} requests, statuses {sorted(set(statuses))}")
 
 

@@ -31,3 +31,13 @@ def test_unknown_hosts_are_refused(client: FlaskClient) -> None:
     assert client.get("/", base_url="https://evil.example").status_code == 400
     for served in ("https://example.com", "https://www.example.org"):
         assert client.get("/", base_url=served).status_code == 200
+
+
+def test_json_nested_too_deep_is_a_400(client: FlaskClient) -> None:
+    """Python's JSON parser recurses per level: 100,000 would be a RecursionError."""
+    json = {"Content-Type": "application/json"}
+    for depth in (1_000, 100_000):
+        body = "[" * depth + "]" * depth
+        for method in ("POST", "PATCH"):
+            response = client.open("/", method=method, data=body, headers=json)
+            assert response.status_code == 400, (method, depth)
