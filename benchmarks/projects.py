@@ -179,7 +179,12 @@ def flask_starter(where: Path, name: str, answers: dict[str, str]) -> App:
     """A rendered Flask starter, migrated, with production settings."""
     folder = where / name.replace(" ", "-")
     sh(*stackpick_new_cmd(folder, answers, git=False), cwd=where)
-    env = {"FLASK_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    env = {
+        "FLASK_CONFIG": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        # The benchmark speaks to 127.0.0.1; mailed links are built from it too.
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     if (folder / "migrations").is_dir():
         env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
         sh(BIN / "flask", "--app", "my_site", "db", "upgrade", cwd=folder, env=env)

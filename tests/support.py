@@ -701,18 +701,24 @@ def mailed_link(outbox: Path, address: str, contains: str) -> str:
     """The path of the newest link holding `contains` mailed to `address`.
 
     Reads the folder a served app's file mail backend writes (MAIL_BACKEND=file for
-    Flask-Mailman, EMAIL_BACKEND=...filebased for Django: the same format).
+    Flask-Mailman, EMAIL_BACKEND=...filebased for Django: the same format). Waits a
+    little for it: Flask sends account mail once the response is out.
     """
-    messages = []
-    for path in sorted(outbox.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
-        messages.extend(path.read_text().split("-" * 79))
-    links = [
-        urllib.parse.urlsplit(url)
-        for message in messages
-        if re.search(rf"^To: {re.escape(address)}$", message, re.MULTILINE)
-        for url in re.findall(r"https?://\S+", message)
-        if contains in url
-    ]
+    deadline = time.monotonic() + 10
+    while True:
+        messages = []
+        for path in sorted(outbox.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+            messages.extend(path.read_text().split("-" * 79))
+        links = [
+            urllib.parse.urlsplit(url)
+            for message in messages
+            if re.search(rf"^To: {re.escape(address)}$", message, re.MULTILINE)
+            for url in re.findall(r"https?://\S+", message)
+            if contains in url
+        ]
+        if links or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert links, f"no mail to {address} with a {contains!r} link in {outbox}"
     newest = links[-1]
     return newest.path + (f"?{newest.query}" if newest.query else "")

@@ -26,7 +26,11 @@ from support import HttpClient, free_port, gunicorn, render_copie, run
 def flask_service(copie: Any, **answers: Any) -> tuple[Path, str, dict[str, str]]:
     answers = {"kind": "microservice", **answers}
     project = render_copie(copie, "flask", project_name="My Site", **answers)
-    env = {"FLASK_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    env = {
+        "FLASK_CONFIG": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     return project, "wsgi:app", env
 
 

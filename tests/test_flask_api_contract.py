@@ -56,7 +56,11 @@ def test_schemathesis_finds_nothing(
     project = render_copie(
         copie, "flask", project_name="Contract", needs_api=True, **answers
     )
-    env = {"FLASK_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    env = {
+        "FLASK_CONFIG": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     env["DATABASE_URL"] = f"sqlite:///{project / 'contract.sqlite3'}"
     flask = [BIN / "flask", "--app", "contract"]
     setup = {**env, "FLASK_CONFIG": "development"}

@@ -15,6 +15,8 @@ own (127.0.0.x) so the per-client limits of one probe do not spill into the next
 - odd input: NUL, lone surrogates, CR/LF, over-long values never give a 500;
 - roles: a member is refused the staff page (403) and the staff API (403 JSON) until
   `flask set-role` makes them staff;
+- Host: a forged `Host` is a 400, and a forged `X-Forwarded-Host` changes no link:
+  reset links start with SITE_URL;
 - tenants: another organisation's notes are a 404 (as a missing one) through every
   page and the API, for reading, changing and deleting.
 """
@@ -49,6 +51,7 @@ PASSWORD = "a long and unusual passphrase"
 # hits both sides of a pair alike. The leak this guards against was 15-30x.
 TIMING_RATIO = (0.5, 2.0)
 SAMPLES = 7
+SITE_URL = "https://probed.example"
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +65,8 @@ def served(copie_session: Any) -> Iterator[dict[str, Any]]:
         "DATABASE_URL": database,
         "MAIL_BACKEND": "file",
         "MAIL_FILE_PATH": str(outbox),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": SITE_URL,
     }
     with gunicorn("wsgi:app", cwd=project, env=env, workers=4) as (base, _):
         yield {"base": base, "outbox": outbox, "project": project, "env": env}
@@ -277,6 +282,20 @@ def test_odd_input_never_gives_a_500(served: dict[str, Any]) -> None:
         )
         statuses.append(reply.status)
         assert reply.status == 400, (body, reply.status, reply.text[:300])
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for method in ("POST", "PATCH"):
+        path = "/api/notes" if method == "POST" else "/api/notes/1"
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        }
+        reply = client.request(method, path, deep, headers)
+        statuses.append(reply.status)
+        assert reply.status == 400, (method, reply.status, reply.text[:300])
+    nul = base64.b64encode(b"a\x00@example.com:x").decode()
+    reply = client.post("/api/tokens", headers={"Authorization": f"Basic {nul}"})
+    statuses.append(reply.status)
+    assert reply.status == 400, reply.text[:300]
     print(f"\nodd input: {len(statuses)} requests, statuses {sorted(set(statuses))}")
 
 
@@ -403,3 +422,59 @@ def test_an_account_made_before_account_security_stays_verified(
             ("early@example.com",),
         ).fetchone()
     assert verified == 1 and token
+
+
+def test_reset_links_never_follow_the_host_header(served: dict[str, Any]) -> None:
+    email = "poisoned@example.com"
+    sign_up(served, email, "127.0.0.30")
+    client = HttpClient(served["base"], "127.0.0.31")
+    token = client.csrf_token("/auth/forgot-password")
+    form = {"email": email, "csrf_token": token}
+    forged = client.post("/auth/forgot-password", form=form, headers={"Host": "evil"})
+    print(f"\nforgot-password with Host: evil -> {forged.status}")
+    assert forged.status == 400
+    forwarded = {"X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
+    reply = client.post("/auth/forgot-password", form=form, headers=forwarded)
+    assert reply.status == 302
+    path = mailed_link(served["outbox"], email, "/reset-password/")
+    mails = "".join(p.read_text() for p in served["outbox"].glob("*.log"))
+    assert f"{SITE_URL}{path}" in mails
+    assert "evil" not in mails
+
+
+def test_admins_are_bounded_by_their_organisation(served: dict[str, Any]) -> None:
+    """An admin (made on the command line) of one organisation cannot reach another
+    organisation's users: not listed, not editable (no new address to take the
+    account over by a reset mail), not deletable, and their notes stay hidden."""
+    admin_email, victim_email = "org-admin@example.com", "victim@example.com"
+    admin = sign_up(served, admin_email, "127.0.0.40")
+    victim = sign_up(served, victim_email, "127.0.0.41")
+    assert log_in(victim, victim_email).status == 302
+    assert (
+        victim.submit("/notes/", {"title": "Victim's plan", "body": "x"}).status == 302
+    )
+    flask = [BIN / "flask", "--app", "probed", "create-admin", "--email", admin_email]
+    run(flask, cwd=served["project"], env=served["env"])
+    assert log_in(admin, admin_email).status == 302
+
+    users = admin.get("/admin/users/").text
+    assert admin_email in users and victim_email not in users
+    assert "Victim" not in admin.get("/admin/notes_admin/").text
+    own_ids = set(re.findall(r"/admin/users/edit/\?id=(\d+)", users))
+    reachable = {
+        str(n)
+        for n in range(1, 60)
+        if admin.get(f"/admin/users/edit/?id={n}").status == 200
+    }
+    print(f"\nadmin: user edit pages reachable {sorted(reachable)}, own {own_ids}")
+    assert reachable == own_ids
+    token = admin.csrf_token(f"/admin/users/edit/?id={min(own_ids)}")
+    taken = {"email": "org-admin+taken@example.com", "csrf_token": token}
+    for n in range(1, 60):
+        if str(n) not in own_ids:
+            admin.post(f"/admin/users/edit/?id={n}", form=taken)
+            admin.post("/admin/users/delete/", form={"id": str(n), "csrf_token": token})
+    # The victim's account is untouched: same address, still logs in.
+    assert log_in(HttpClient(served["base"], "127.0.0.42"), victim_email).status == 302
+    form = admin.get(f"/admin/users/edit/?id={min(own_ids)}").text
+    assert 'name="is_admin"' not in form and 'name="role"' not in form

@@ -299,6 +299,7 @@ def serve(project: Path, database_url: str, config: str) -> None:
     production = config == "production"
     if production:
         env["SECRET_KEY"] = secrets.token_urlsafe(50)
+        env["ALLOWED_HOSTS"] = "127.0.0.1"
 
     with gunicorn("wsgi:app", cwd=project, env=env) as (base, proc):
         browser = Browser(base, behind_tls=production)

@@ -93,6 +93,7 @@ def test_flask_worker_leaves_the_command_line_tools_out(copie: Any) -> None:
         "SENTRY_DSN": "",
         "FLASK_CONFIG": "production",
         "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "localhost",
         "DATABASE_URL": f"sqlite:///{project / 'lean.sqlite3'}",
     }
     served = run([sys.executable, "-c", FLASK_WORKER], cwd=project, env=env)

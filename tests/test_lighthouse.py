@@ -82,6 +82,7 @@ def flask_site(copie_session: Any) -> Iterator[str]:
     env = {
         "FLASK_CONFIG": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database,
     }
     with gunicorn("wsgi:app", cwd=project, env=env) as (base, _):

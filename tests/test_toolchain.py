@@ -458,7 +458,11 @@ def test_image_healthcheck_against_gunicorn(copie: Any, framework: str) -> None:
     project = render(copie, combo)
     cmd = check_dockerfile(project)
     if framework == "flask":
-        env = {"FLASK_CONFIG": "production", "SECRET_KEY": "x" * 50}
+        env = {
+            "FLASK_CONFIG": "production",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "example.com",
+        }
         app = "wsgi:app"
     else:
         env = {

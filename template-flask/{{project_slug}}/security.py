@@ -44,15 +44,29 @@ def odd_text(value: Any) -> bool:
     return False
 
 
+def odd_json() -> bool:
+    """Whether the request's JSON holds odd text; a 400 if it is nested too deep.
+
+    Python's parser (and `odd_text`) recurse once per level: a body nested a
+    thousand deep would exhaust the stack and end as a 500.
+    """
+    try:
+        return odd_text(request.get_json(silent=True))
+    except RecursionError:
+        abort(400, "The JSON is nested too deeply.")
+
+
 def init_security(app: Flask) -> None:
     """Refuse unusable input, and add the headers to every response of `app`."""
 
     @app.before_request
     def refuse_odd_input() -> None:
         fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
-        if odd_text(request.path) or any(map(odd_text, fields)):
+        auth = request.authorization  # HTTP Basic credentials too
+        texts = [request.path, auth.username, auth.password] if auth else [request.path]
+        if odd_text(texts) or any(map(odd_text, fields)):
             abort(400, "The request holds characters that are not valid text.")
-        if request.is_json and odd_text(request.get_json(silent=True)):
+        if request.is_json and odd_json():
             abort(400, "The request holds characters that are not valid text.")
 
     @app.after_request
