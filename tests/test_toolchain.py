@@ -640,8 +640,14 @@ CELERY_FILES = {
     },
     "django": {
         "config/celery.py",
-        "accounts/jobs.py",
-        "accounts/tasks.py",
+        "jobs/__init__.py",
+        "jobs/apps.py",
+        "jobs/tasks.py",
+        "jobs/views.py",
+        "jobs/urls.py",
+        "jobs/management/__init__.py",
+        "jobs/management/commands/__init__.py",
+        "jobs/management/commands/count_users.py",
         "tests/test_jobs.py",
     },
 }
