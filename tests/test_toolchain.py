@@ -178,27 +178,46 @@ def expected_services(combo: Mapping[str, Any]) -> set[str]:
     return services
 
 
+def prepares(combo: Mapping[str, Any]) -> bool:
+    """Whether compose runs a one-shot `migrate` service (migrations, or indexes)."""
+    return uses_sql(combo) or combo.get("data") == "document"
+
+
+EXACT_IMAGE = re.compile(r"^[\w./-]+:v?\d+\.\d+(\.\d+)?$")
+
+
 def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
-    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    text = (project / "compose.yaml").read_text()
+    assert "Needs Docker Compose 2.24 or later" in text  # env_file's `required`
+    compose = yaml.safe_load(text)  # PyYAML resolves the `<<: *app` merge keys
     services = compose["services"]
-    assert set(services) == expected_services(combo)
+    expected = expected_services(combo) | ({"migrate"} if prepares(combo) else set())
+    assert set(services) == expected
+    needs = expected_services(combo) & {"db", "mongo", "redis", "mailpit"}
+    healthy = {need: {"condition": "service_healthy"} for need in needs}
     for name, service in services.items():
-        if name in {"web", "worker", "beat"}:
+        if name in {"web", "worker", "beat", "migrate"}:
             assert service["build"] == "."
-            # Every service the app needs is healthy before it starts.
-            needs = expected_services(combo) & {"db", "mongo", "redis", "mailpit"}
-            assert service.get("depends_on", {}) == {
-                need: {"condition": "service_healthy"} for need in needs
-            }
             assert service["env_file"] == [{"path": ".env", "required": False}]
             # Whatever sends mail (the web app, the welcome-mail worker) sends it to
             # Mailpit's SMTP port, never to the console or a real server.
             assert (mail_settings(service) is not None) == sends_mail(combo)
+        if name == "migrate":
+            # Once, before the app: only the databases need to be up.
+            databases = {k: v for k, v in healthy.items() if k in {"db", "mongo"}}
+            assert service.get("depends_on", {}) == databases
+        elif name in {"web", "worker", "beat"}:
+            # Migrated first, and every service the app needs healthy.
+            done = {"condition": "service_completed_successfully"}
+            first = {"migrate": done} if prepares(combo) else {}
+            assert service.get("depends_on", {}) == first | healthy
         else:
+            assert EXACT_IMAGE.match(service["image"]), service["image"]
             test = service["healthcheck"]["test"]
             assert test[0] == "CMD" and service["healthcheck"]["retries"] >= 3
             # Hybrid mode: published on this machine only, where .env points.
             assert all(p.startswith("127.0.0.1:") for p in service["ports"])
+    check_database_volumes(compose, combo)
     env_text = (project / ".env").read_text()
     if "mailpit" in services:
         mailpit = services["mailpit"]
@@ -215,6 +234,28 @@ def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
         assert services["worker"]["command"][:3] == ["celery", "-A", app]
         assert services["worker"]["healthcheck"] == {"disable": True}
     return compose
+
+
+def check_database_volumes(
+    compose: Mapping[str, Any], combo: Mapping[str, Any]
+) -> None:
+    """Every database file outlives its container: a named volume holds it."""
+    services, volumes = compose["services"], set(compose.get("volumes") or {})
+    mounts = {
+        name: {m.split(":")[1]: m.split(":")[0] for m in s.get("volumes", [])}
+        for name, s in services.items()
+    }
+    if "db" in services:
+        assert mounts["db"]["/var/lib/postgresql/data"] in volumes
+    if "mongo" in services:
+        assert mounts["mongo"]["/data/db"] in volumes
+    if uses_sql(combo) and not uses_postgres(combo):
+        folder = "/app/data" if combo["framework"] == "django" else "/app/instance"
+        for name in ("migrate", "web"):
+            assert mounts[name][folder] in volumes, name
+        if combo["framework"] == "django":
+            url = services["web"]["environment"]["DATABASE_URL"]
+            assert url == "sqlite:////app/data/db.sqlite3"
 
 
 def mail_settings(service: Mapping[str, Any]) -> tuple[str, int] | None:
