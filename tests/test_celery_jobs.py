@@ -1,6 +1,6 @@
 """background_jobs=celery, end to end: a real Redis, a real Celery worker, the example
-tasks queued the way the README says (`flask jobs add`, `manage.py count_users`, the
-compose file's own worker command line) and their results read back.
+tasks queued the way the README says (`flask jobs add`, `manage.py count_users`) and
+their results read back.
 
 Redis is Debian's redis-server started on 127.0.0.1 by the `redis_server` fixture; the
 worker is `celery -A ... worker` run from the rendered project, stopped by its PID.

@@ -497,6 +497,54 @@ def test_compose_healthchecks_against_debian_servers(
     assert pong.stdout.strip() == "PONG"
 
 
+def local_command(command: list[str]) -> list[str]:
+    """A compose `command:` with its program taken from this environment."""
+    program = sys.executable if command[0] == "python" else str(BIN / command[0])
+    return [program, *command[1:]]
+
+
+@pytest.mark.slow
+def test_compose_command_lines_against_local_services(
+    copie: Any, postgres_database: str, redis_server: str
+) -> None:
+    """migrate, the image's gunicorn and the worker, as compose.yaml runs them (its
+    own command lines and environment), against this machine's PostgreSQL and Redis
+    in place of the `db` and `redis` containers."""
+    project, compose = compose_of(copie, REPRESENTATIVE[4])  # Django, PG, Celery
+    services = compose["services"]
+    env = dict(services["web"]["environment"])
+    assert (
+        env == services["migrate"]["environment"] == services["worker"]["environment"]
+    )
+    assert env["DATABASE_URL"].startswith("postgres://postgres@db:5432/")
+    env |= {"DATABASE_URL": postgres_database, "REDIS_URL": f"{redis_server}/3"}
+    run(local_command(services["migrate"]["command"]), cwd=project, env=env)
+    cmd = json.loads(dict(dockerfile_instructions(project))["CMD"])
+    assert cmd[0] == "gunicorn"
+    with gunicorn(cmd[1], cwd=project, env=env, probe="/healthz") as (base, _):
+        assert HttpClient(base).request("GET", "/healthz").status == 200
+    log = project.parent / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            local_command(services["worker"]["command"]),
+            cwd=project,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        counted = run(
+            [sys.executable, "manage.py", "count_users", "--timeout", "120"],
+            cwd=project,
+            env=env,
+        )
+        assert counted.stdout.splitlines()[-1] == "0", log.read_text()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
 MAIL_SENDERS: dict[str, dict[str, Any]] = {
     "flask": {**FLASK, "framework": "flask", "needs_auth": True, "data": "none"},
     "django": {**DJANGO, "framework": "django"},
