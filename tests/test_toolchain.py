@@ -562,10 +562,13 @@ def test_compose_mail_settings_deliver_sign_up_mail(copie: Any, framework: str) 
     assert mail_settings(web) == ("mailpit", 1025)
     address = "newcomer@example.com"
     with smtp_inbox() as (smtp_port, messages):
+        # The image's /app is the project folder here (Django's SQLite data/ too).
+        (project / "data").mkdir(exist_ok=True)
         env = {
             key: str(value)
             .replace("mailpit", "127.0.0.1")
             .replace("1025", str(smtp_port))
+            .replace("/app/", f"{project}/")
             for key, value in web["environment"].items()
         }
         if framework == "flask":
