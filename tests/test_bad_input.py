@@ -260,7 +260,7 @@ BAD_SLUGS = [
     ("../escape", "not a valid package name"),
     ("/etc", "not a valid package name"),
     ("my site", "not a valid package name"),
-    ("a" * 65, "at most 64 characters"),
+    ("a" * 33, "at most 32 characters"),
     ("", "not a valid package name"),
 ]
 
@@ -274,8 +274,8 @@ def test_bad_project_slug(work: Path, capsys, slug: str, message: str) -> None:
 
 
 def test_longest_slug_is_fine_and_one_more_is_not(capsys) -> None:
-    assert main(["recommend", "--json", "-d", f"project_slug={'a' * 64}"]) == 0
-    assert main(["recommend", "--json", "-d", f"project_slug={'a' * 65}"]) == 2
+    assert main(["recommend", "--json", "-d", f"project_slug={'a' * 32}"]) == 0
+    assert main(["recommend", "--json", "-d", f"project_slug={'a' * 33}"]) == 2
 
 
 @pytest.mark.parametrize("name", ["Test", "Flask", "Class", "JSON"])

@@ -24,7 +24,7 @@ def gathers_or_refuses(data: list[str]) -> None:
     else:
         answers = outcome.answers
         slug = answers["project_slug"]
-        assert slug.isidentifier() and slug.isascii() and len(slug) <= 64
+        assert slug.isidentifier() and slug.isascii() and len(slug) <= 32
         assert 1 <= len(answers["project_name"].strip()) <= 80
         assert "\n" not in answers["project_name"]
         assert answers["framework"] in ("flask", "django")

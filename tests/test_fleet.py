@@ -419,23 +419,68 @@ def test_a_git_preset_missing_file(fleet: Fleet) -> None:
 # -- the generated projects' workflows -------------------------------------------------
 
 
+def run_step(step: dict[str, Any], cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    """A workflow `run:` step under bash, as the runner runs it; its outputs."""
+    outputs = cwd.parent / f"{cwd.name}-outputs"
+    outputs.write_text("")
+    sh(
+        "bash",
+        "-eo",
+        "pipefail",
+        "-c",
+        step["run"],
+        cwd=cwd,
+        env={**env, "GITHUB_OUTPUT": str(outputs)},
+    )
+    lines = outputs.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
 @pytest.mark.parametrize("name", ["flask-current", "django-current-preset"])
 def test_projects_run_check_in_ci_and_update_weekly(fleet: Fleet, name: str) -> None:
     project = fleet.project(name)
     workflows = project / ".github" / "workflows"
     ci = yaml.safe_load((workflows / "ci.yml").read_text())
     job = ci["jobs"]["template-check"]
-    (step,) = [s for s in job["steps"] if s.get("name") == "stackpick check"]
-    assert step["run"].startswith('uvx --from "stackpick>=')
-    assert step["run"].endswith("stackpick check")
+    assert job["permissions"] == {"contents": "read"}
+    steps = {s.get("name"): s for s in job["steps"]}
+    # The stackpick the project records (its template source at its tag), never a
+    # name on the package index.
+    source = run_step(steps["The stackpick that rendered this project"], project, {})
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert source == {
+        "requirement": f"git+file://{answers['_src_path']}@{answers['_commit']}"
+    }
+    step = steps["stackpick check"]
+    assert step["run"] == 'uvx --from "$STACKPICK" stackpick check'
     assert "STACKPICK_CHECK_BLOCKING" in step["continue-on-error"]
+    if name == "flask-current":  # the command as the job runs it, once
+        uvx = require("uv")["uv"] + "x"
+        check = sh(
+            uvx,
+            "--from",
+            source["requirement"],
+            "stackpick",
+            "check",
+            cwd=project,
+            check=False,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
     update = yaml.safe_load((workflows / "template-update.yml").read_text())
     triggers = update[True]  # YAML 1.1 reads the key `on` as true
     assert "cron" in triggers["schedule"][0] and "workflow_dispatch" in triggers
-    uses = [s.get("uses", "") for s in update["jobs"]["update"]["steps"]]
-    assert any(u.startswith("peter-evans/create-pull-request@") for u in uses)
-    runs = " ".join(s.get("run", "") for s in update["jobs"]["update"]["steps"])
+    # stackpick runs with a read-only token; only the job after it can write, and it
+    # runs no stackpick.
+    assert update["permissions"] == {}
+    jobs = update["jobs"]
+    assert jobs["update"]["permissions"] == {"contents": "read"}
+    runs = " ".join(s.get("run", "") for s in jobs["update"]["steps"])
     assert "stackpick check --json" in runs and "stackpick update ." in runs
+    opener = jobs["pull-request"]
+    assert opener["needs"] == "update" and opener["if"].startswith("needs.update.")
+    assert set(opener["permissions"]) == {"contents", "pull-requests"}
+    opener_runs = " ".join(s.get("run", "") for s in opener["steps"])
+    assert "uvx" not in opener_runs and "gh pr create" in opener_runs
     readme = (project / "README.md").read_text()
     assert "STACKPICK_CHECK_BLOCKING" in readme and "Renovate" in readme
 

@@ -88,7 +88,7 @@ def test_next_steps_are_the_readmes_start_section(tmp_path: Path, shape: str) ->
         assert ("create-admin" in text) == answers["needs_admin"]
         assert (project / "migrations").is_dir() == sql
     else:
-        assert "createsuperuser" in text and "createdb proj" in text
+        assert "createsuperuser" in text and "docker compose up -d db" in text
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ from stackpick.rules import load_rules
 from support import ROOT
 
 QUESTIONS = _questionnaire()
-SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 FAST = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -100,7 +100,7 @@ def oracle_name_refused(name: str) -> bool:
 def oracle_slug_refused(slug: str) -> bool:
     """An importable, lowercase package name that shadows nothing the project uses."""
     return (
-        re.fullmatch(r"[a-z][a-z0-9_]{0,63}", slug) is None
+        re.fullmatch(r"[a-z][a-z0-9_]{0,31}", slug) is None
         or keyword.iskeyword(slug)
         or keyword.issoftkeyword(slug)
         or slug in sys.stdlib_module_names
@@ -123,7 +123,7 @@ SLUGS = st.one_of(
     st.text(max_size=70),
     st.from_regex(r"[a-z_0-9\-./]{0,66}", fullmatch=True),
     st.from_regex(SLUG_RE, fullmatch=True),
-    st.sampled_from(["", "a" * 64, "a" * 65, "..", "a/b", *RESERVED]),
+    st.sampled_from(["", "a" * 32, "a" * 33, "..", "a/b", *RESERVED]),
 )
 
 

@@ -36,6 +36,7 @@ from support import (
     assert_ruff_clean,
     gunicorn,
     rendered_files,
+    require,
     run,
     smtp_inbox,
 )
@@ -177,27 +178,46 @@ def expected_services(combo: Mapping[str, Any]) -> set[str]:
     return services
 
 
+def prepares(combo: Mapping[str, Any]) -> bool:
+    """Whether compose runs a one-shot `migrate` service (migrations, or indexes)."""
+    return uses_sql(combo) or combo.get("data") == "document"
+
+
+EXACT_IMAGE = re.compile(r"^[\w./-]+:v?\d+\.\d+(\.\d+)?$")
+
+
 def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
-    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    text = (project / "compose.yaml").read_text()
+    assert "Needs Docker Compose 2.24 or later" in text  # env_file's `required`
+    compose = yaml.safe_load(text)  # PyYAML resolves the `<<: *app` merge keys
     services = compose["services"]
-    assert set(services) == expected_services(combo)
+    expected = expected_services(combo) | ({"migrate"} if prepares(combo) else set())
+    assert set(services) == expected
+    needs = expected_services(combo) & {"db", "mongo", "redis", "mailpit"}
+    healthy = {need: {"condition": "service_healthy"} for need in needs}
     for name, service in services.items():
-        if name in {"web", "worker", "beat"}:
+        if name in {"web", "worker", "beat", "migrate"}:
             assert service["build"] == "."
-            # Every service the app needs is healthy before it starts.
-            needs = expected_services(combo) & {"db", "mongo", "redis", "mailpit"}
-            assert service.get("depends_on", {}) == {
-                need: {"condition": "service_healthy"} for need in needs
-            }
             assert service["env_file"] == [{"path": ".env", "required": False}]
             # Whatever sends mail (the web app, the welcome-mail worker) sends it to
             # Mailpit's SMTP port, never to the console or a real server.
             assert (mail_settings(service) is not None) == sends_mail(combo)
+        if name == "migrate":
+            # Once, before the app: only the databases need to be up.
+            databases = {k: v for k, v in healthy.items() if k in {"db", "mongo"}}
+            assert service.get("depends_on", {}) == databases
+        elif name in {"web", "worker", "beat"}:
+            # Migrated first, and every service the app needs healthy.
+            done = {"condition": "service_completed_successfully"}
+            first = {"migrate": done} if prepares(combo) else {}
+            assert service.get("depends_on", {}) == first | healthy
         else:
+            assert EXACT_IMAGE.match(service["image"]), service["image"]
             test = service["healthcheck"]["test"]
             assert test[0] == "CMD" and service["healthcheck"]["retries"] >= 3
             # Hybrid mode: published on this machine only, where .env points.
             assert all(p.startswith("127.0.0.1:") for p in service["ports"])
+    check_database_volumes(compose, combo)
     env_text = (project / ".env").read_text()
     if "mailpit" in services:
         mailpit = services["mailpit"]
@@ -214,6 +234,28 @@ def check_compose(project: Path, combo: Mapping[str, Any]) -> dict[str, Any]:
         assert services["worker"]["command"][:3] == ["celery", "-A", app]
         assert services["worker"]["healthcheck"] == {"disable": True}
     return compose
+
+
+def check_database_volumes(
+    compose: Mapping[str, Any], combo: Mapping[str, Any]
+) -> None:
+    """Every database file outlives its container: a named volume holds it."""
+    services, volumes = compose["services"], set(compose.get("volumes") or {})
+    mounts = {
+        name: {m.split(":")[1]: m.split(":")[0] for m in s.get("volumes", [])}
+        for name, s in services.items()
+    }
+    if "db" in services:
+        assert mounts["db"]["/var/lib/postgresql/data"] in volumes
+    if "mongo" in services:
+        assert mounts["mongo"]["/data/db"] in volumes
+    if uses_sql(combo) and not uses_postgres(combo):
+        folder = "/app/data" if combo["framework"] == "django" else "/app/instance"
+        for name in ("migrate", "web"):
+            assert mounts[name][folder] in volumes, name
+        if combo["framework"] == "django":
+            url = services["web"]["environment"]["DATABASE_URL"]
+            assert url == "sqlite:////app/data/db.sqlite3"
 
 
 def mail_settings(service: Mapping[str, Any]) -> tuple[str, int] | None:
@@ -254,12 +296,67 @@ def check_dockerfile(project: Path) -> list[str]:
     assert any(r.endswith("uv sync --locked --no-dev") for r in runs)
     final = steps[[i for i, (op, _) in enumerate(steps) if op == "FROM"][1] :]
     ops = dict(final)
-    assert "--from=builder" in ops["COPY"] and "--chown=app:app" in ops["COPY"]
-    assert ops["USER"] == "app"
+    assert "--from=builder" in ops["COPY"] and "--chown=999:999" in ops["COPY"]
+    assert ops["USER"] == "999:999"  # numeric: runAsNonRoot can verify it
     assert "uv" not in ops["FROM"]
     health = ops["HEALTHCHECK"]
     assert "--interval=" in health
     return json.loads(health.split("CMD", 1)[1])
+
+
+ACTION_PIN = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
+
+
+def check_supply_chain(project: Path) -> None:
+    """What a supply-chain review runs, with zero findings: zizmor offline (default
+    and auditor personas), actionlint, hadolint, and the vendored JSON schemas of
+    GitHub workflows, Dependabot and the compose spec; every action pinned by SHA
+    with its release in a comment, no job without its own permissions."""
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    zizmor = require("zizmor")["zizmor"]
+    for persona in ("regular", "auditor"):
+        found = run(
+            [
+                zizmor,
+                "--offline",
+                "--no-progress",
+                "--persona",
+                persona,
+                "--format",
+                "json",
+                ".",
+            ],
+            cwd=project,
+            check=False,
+        )
+        assert (found.returncode, json.loads(found.stdout)) == (0, []), found.stdout
+    run([require("actionlint")["actionlint"], *map(str, workflows)], cwd=project)
+    hadolint = require("hadolint")["hadolint"]
+    run([hadolint, "--failure-threshold", "info", "Dockerfile"], cwd=project)
+    schema = require("check-jsonschema")["check-jsonschema"]
+    for name, files in (
+        ("github-workflows", workflows),
+        ("dependabot", [project / ".github" / "dependabot.yml"]),
+        ("compose-spec", [project / "compose.yaml"]),
+    ):
+        run(
+            [schema, "--builtin-schema", f"vendor.{name}", *map(str, files)],
+            cwd=project,
+        )
+    for workflow in workflows:
+        text = workflow.read_text()
+        data = yaml.safe_load(text)
+        assert data["permissions"] == {}
+        for job in data["jobs"].values():
+            assert "permissions" in job and job.get("name")
+            for step in job["steps"]:
+                if "uses" in step:
+                    assert ACTION_PIN.match(step["uses"]), step["uses"]
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False
+        for line in text.splitlines():
+            if "uses: " in line:  # the release, for readers and Dependabot
+                assert re.search(r"  # v\d+\.\d+\.\d+$", line), line
 
 
 @pytest.mark.slow
@@ -273,6 +370,7 @@ def test_static_toolchain_files(
     assert_ruff_clean(project)
     check_compose(project, combo)
     check_dockerfile(project)
+    check_supply_chain(project)
     for ignored in (".venv", ".env"):
         assert ignored in (project / ".dockerignore").read_text().split()
     bots = yaml.safe_load((project / ".github/dependabot.yml").read_text())
@@ -403,6 +501,54 @@ def test_compose_healthchecks_against_debian_servers(
     assert pong.stdout.strip() == "PONG"
 
 
+def local_command(command: list[str]) -> list[str]:
+    """A compose `command:` with its program taken from this environment."""
+    program = sys.executable if command[0] == "python" else str(BIN / command[0])
+    return [program, *command[1:]]
+
+
+@pytest.mark.slow
+def test_compose_command_lines_against_local_services(
+    copie: Any, postgres_database: str, redis_server: str
+) -> None:
+    """migrate, the image's gunicorn and the worker, as compose.yaml runs them (its
+    own command lines and environment), against this machine's PostgreSQL and Redis
+    in place of the `db` and `redis` containers."""
+    project, compose = compose_of(copie, REPRESENTATIVE[4])  # Django, PG, Celery
+    services = compose["services"]
+    env = dict(services["web"]["environment"])
+    assert (
+        env == services["migrate"]["environment"] == services["worker"]["environment"]
+    )
+    assert env["DATABASE_URL"].startswith("postgres://postgres@db:5432/")
+    env |= {"DATABASE_URL": postgres_database, "REDIS_URL": f"{redis_server}/3"}
+    run(local_command(services["migrate"]["command"]), cwd=project, env=env)
+    cmd = json.loads(dict(dockerfile_instructions(project))["CMD"])
+    assert cmd[0] == "gunicorn"
+    with gunicorn(cmd[1], cwd=project, env=env, probe="/healthz") as (base, _):
+        assert HttpClient(base).request("GET", "/healthz").status == 200
+    log = project.parent / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            local_command(services["worker"]["command"]),
+            cwd=project,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        counted = run(
+            [sys.executable, "manage.py", "count_users", "--timeout", "120"],
+            cwd=project,
+            env=env,
+        )
+        assert counted.stdout.splitlines()[-1] == "0", log.read_text()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
 MAIL_SENDERS: dict[str, dict[str, Any]] = {
     "flask": {**FLASK, "framework": "flask", "needs_auth": True, "data": "none"},
     "django": {**DJANGO, "framework": "django"},
@@ -420,10 +566,13 @@ def test_compose_mail_settings_deliver_sign_up_mail(copie: Any, framework: str) 
     assert mail_settings(web) == ("mailpit", 1025)
     address = "newcomer@example.com"
     with smtp_inbox() as (smtp_port, messages):
+        # The image's /app is the project folder here (Django's SQLite data/ too).
+        (project / "data").mkdir(exist_ok=True)
         env = {
             key: str(value)
             .replace("mailpit", "127.0.0.1")
             .replace("1025", str(smtp_port))
+            .replace("/app/", f"{project}/")
             for key, value in web["environment"].items()
         }
         if framework == "flask":
@@ -575,9 +724,14 @@ def test_readme_leads_with_uv(copie: Any) -> None:
         readme = (render(copie, combo) / "README.md").read_text()
         start = readme.split("## Start", 1)[1]
         first = next(
-            line for line in start.splitlines() if line and not line.startswith("`")
+            line
+            for line in start.splitlines()
+            if line and not line.startswith(("`", "#"))
         )
-        assert first.startswith("uv sync"), first
+        # uv when it is there, else pip in the project's own activated .venv.
+        assert first.startswith("if command -v uv >/dev/null; then uv sync;"), first
+        assert '.venv/bin/pip install -e ".[dev]"' in first
+        assert "python3 -m pip install uv" in start
         assert 'pip install -e ".[dev]"' in readme
         assert "uv run pytest" in readme
 
@@ -591,8 +745,14 @@ CELERY_FILES = {
     },
     "django": {
         "config/celery.py",
-        "accounts/jobs.py",
-        "accounts/tasks.py",
+        "jobs/__init__.py",
+        "jobs/apps.py",
+        "jobs/tasks.py",
+        "jobs/views.py",
+        "jobs/urls.py",
+        "jobs/management/__init__.py",
+        "jobs/management/commands/__init__.py",
+        "jobs/management/commands/count_users.py",
         "tests/test_jobs.py",
     },
 }

@@ -1,15 +1,14 @@
 """Background tasks, run by the Celery worker (`celery -A config worker`)."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
-
-from .models import User
 
 
 @shared_task
 def count_users() -> int:
-    """The example task: queued by POST /jobs/count-users/, its result kept in Redis."""
-    return User.objects.count()
+    """The example task: queued by `manage.py count_users`, its result kept in Redis."""
+    return get_user_model().objects.count()
 
 
 @shared_task

@@ -1,13 +1,14 @@
-"""Queue a background task and read its result: the example of the Celery set-up.
+"""Queue the example task and read its result over HTTP, for signed-in users only.
 
 POST /jobs/count-users/ queues `count_users` and answers 202 with the task's id;
-GET /jobs/<id>/ tells whether it has finished and its result.
+GET /jobs/<id>/ tells whether it has finished and its result. From the command line:
+`python manage.py count_users`.
 """
 
 from celery.result import AsyncResult
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from .tasks import count_users
@@ -31,9 +32,3 @@ def job_result(request: HttpRequest, task_id: str) -> JsonResponse:
     result = AsyncResult(task_id)
     value = result.get() if result.successful() else None
     return JsonResponse({"task_id": task_id, "state": result.state, "value": value})
-
-
-urlpatterns = [
-    path("count-users/", queue_count_users, name="job-count-users"),
-    path("<str:task_id>/", job_result, name="job-result"),
-]
