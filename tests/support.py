@@ -1013,6 +1013,7 @@ def cost_ratio(known: Sequence[float], unknown: Sequence[float]) -> float:
 
     return lower_quartile(known) / lower_quartile(unknown)
 
+
 # -- supply-chain linters: PyPI wheels in the test extra that ship the programs --------
 COMPONENTS.update(
     {
