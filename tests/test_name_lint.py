@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 import yaml
+from copier import run_copy
 from test_toolchain import all_combinations, combo_id
 
 from stackpick import names
-from stackpick.copier_speed import run_copy
 from support import BIN, ROOT, copy_template_folder, run
 
 SEED = 23
