@@ -439,6 +439,8 @@ COMPONENTS = {
     ),
     # A self-signed certificate for the HTTPS preset server.
     "openssl": Component(("openssl",), "apt-get install openssl"),
+    # The generated workflows' steps read stackpick's JSON with jq, as runners do.
+    "jq": Component(("jq",), "apt-get install jq"),
     # A small tmpfs of its own for the disk-full tests (mounting also needs root).
     "tmpfs": Component(("mount", "umount"), "apt-get install mount; run as root"),
 }

@@ -27,6 +27,7 @@ as it is; the multi-project update runs on a copy of it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import ssl
 import subprocess
@@ -451,21 +452,36 @@ def test_projects_run_check_in_ci_and_update_weekly(fleet: Fleet, name: str) -> 
     assert source == {
         "requirement": f"git+file://{answers['_src_path']}@{answers['_commit']}"
     }
-    step = steps["stackpick check"]
-    assert step["run"] == 'uvx --from "$STACKPICK" stackpick check'
+    step = steps["stackpick check --drift"]
+    assert 'uvx --from "$STACKPICK" stackpick check --drift --json' in step["run"]
     assert "STACKPICK_CHECK_BLOCKING" in step["continue-on-error"]
-    if name == "flask-current":  # the command as the job runs it, once
-        uvx = require("uv")["uv"] + "x"
-        check = sh(
-            uvx,
-            "--from",
-            source["requirement"],
-            "stackpick",
-            "check",
-            cwd=project,
-            check=False,
-        )
-        assert check.returncode == 0, check.stdout + check.stderr
+    if name == "flask-current":  # the step as the job runs it, once
+        require("jq")
+        uvx = Path(require("uv")["uv"]).with_name("uvx")
+        env = {
+            "STACKPICK": source["requirement"],
+            "PATH": f"{uvx.parent}:{os.environ['PATH']}",
+        }
+        runner_temp = project.parent / f"{name}-runner-temp"
+        runner_temp.mkdir(exist_ok=True)
+        env["RUNNER_TEMP"] = str(runner_temp)
+        assert run_step(step, project, env) == {"locked": "0"}
+        report = json.loads((runner_temp / "check.json").read_text())
+        assert report["drift"]["locked_violations"] == []
+    # Drift on a locked path fails the job whatever the blocking switch says.
+    locked = steps["Locked paths as the template has them"]
+    assert "continue-on-error" not in locked
+    run_step(locked, project, {"LOCKED": "0"})
+    failed = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", locked["run"]],
+        cwd=project,
+        env={**os.environ, "LOCKED": "2"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert failed.returncode == 1
+    assert "2 path(s) the team's preset locks differ" in failed.stdout
     update = yaml.safe_load((workflows / "template-update.yml").read_text())
     triggers = update[True]  # YAML 1.1 reads the key `on` as true
     assert "cron" in triggers["schedule"][0] and "workflow_dispatch" in triggers
@@ -476,6 +492,7 @@ def test_projects_run_check_in_ci_and_update_weekly(fleet: Fleet, name: str) -> 
     assert jobs["update"]["permissions"] == {"contents": "read"}
     runs = " ".join(s.get("run", "") for s in jobs["update"]["steps"])
     assert "stackpick check --json" in runs and "stackpick update ." in runs
+    assert "conflicts.txt" in runs
     opener = jobs["pull-request"]
     assert opener["needs"] == "update" and opener["if"].startswith("needs.update.")
     assert set(opener["permissions"]) == {"contents", "pull-requests"}
@@ -526,6 +543,41 @@ OUTCOMES = {
     "flask-old": "updated",
     "flask-preset": "updated",
 }
+
+
+def test_a_pull_request_with_conflicts_lists_them_and_fails(
+    updated: Updated, tmp_path: Path
+) -> None:
+    """The weekly workflow's text step on a branch that holds conflict markers: the
+    body lists the files, and the job that opens the pull request fails the run."""
+    project = tmp_path / "django-edited"
+    shutil.copytree(updated.project("django-edited"), project, symlinks=True)
+    sh("git", "switch", "-q", BRANCH, cwd=project)
+    workflow = yaml.safe_load(
+        (project / ".github" / "workflows" / "template-update.yml").read_text()
+    )
+    steps = {s.get("name"): s for s in workflow["jobs"]["update"]["steps"]}
+    temp = tmp_path / "runner"
+    (temp / "update").mkdir(parents=True)
+    (temp / "update" / "update.txt").write_text(
+        "Updated django-edited: template v90.0.0 -> v90.2.0\n"
+        "  Before you deploy:\n    - new migrations to run: items/migrations/0002.py\n"
+        "Review with `git diff`, then commit.\n"
+    )
+    (temp / "check.json").write_text(
+        json.dumps({"changelog": ["## v90.2.0", "- The README title"], "problems": []})
+    )
+    step = steps["The pull request's text and its conflicts, kept with the patch"]
+    require("jq")
+    run_step(step, project, {"RUNNER_TEMP": str(temp)})
+    assert (temp / "update" / "conflicts.txt").read_text() == "README.md\n"
+    body = (temp / "update" / "body.md").read_text()
+    assert "**Conflicts to resolve before merging:**\n- `README.md`" in body
+    assert "Before you deploy:" in body and "new migrations to run" in body
+    assert "- The README title" in body
+    opener = workflow["jobs"]["pull-request"]["steps"][-1]["run"]
+    assert 'title="[conflicts] $title"' in opener and "--draft" in opener
+    assert "exit 1" in opener.split("conflict markers in")[1]
 
 
 def test_update_table_has_one_outcome_per_project(updated: Updated) -> None:
