@@ -7,8 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from stackpick.answers import computed_values
-from stackpick.questions import Questionnaire
+from stackpick.decide.answers import computed_values
+from stackpick.decide.questions import Questionnaire
 from support import ROOT
 
 QUESTIONS = Questionnaire(ROOT / "copier.yml")

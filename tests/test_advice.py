@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factors import QUESTIONS, factor_questions, factor_strategy
-from stackpick.answers import Request, gather
-from stackpick.engine import Recommendation, recommend
-from stackpick.flips import find_flips, indistinct, question_choices
-from stackpick.rules import load_rules
+from stackpick.decide.answers import Request, gather
+from stackpick.decide.engine import Recommendation, recommend
+from stackpick.decide.flips import find_flips, indistinct, question_choices
+from stackpick.decide.rules import load_rules
 
 RULES = load_rules()
 CHOICES = question_choices(QUESTIONS, RULES)
@@ -392,7 +392,7 @@ def test_copier_follows_the_same_defaults(tmp_path) -> None:
 
     from copier._main import Worker
 
-    from stackpick.answers import following_defaults
+    from stackpick.decide.answers import following_defaults
     from support import ROOT, copy_template_folder
 
     template = copy_template_folder(ROOT, tmp_path / "template")

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from stackpick import cli, render
+from stackpick import cli
 from stackpick.errors import StackpickError
+from stackpick.render import copy as render
 from support import snapshot
 
 DESTS = ["absent", "nested", "empty-folder", "force-into-files"]
@@ -89,7 +90,7 @@ def first_commit_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def move_fails_half_way(monkeypatch: pytest.MonkeyPatch) -> None:
     """The last step: the fifth entry moved into the destination fails."""
-    from stackpick import place
+    from stackpick.render import place
 
     real = place.rename_noreplace
     calls = {"n": 0}
@@ -201,7 +202,7 @@ def test_nothing_is_written_before_the_answers_are_complete(work: Path) -> None:
 
 
 def _answers() -> dict:
-    from stackpick.answers import Request, gather
+    from stackpick.decide.answers import Request, gather
 
     return gather(
         cli._questionnaire(), Request(data=["kind=api"]), with_secret=True

@@ -166,8 +166,8 @@ def run_unprivileged(args: list[str], cwd: Path) -> tuple[int, str]:
         proc = run_stackpick(*args, cwd=cwd)
         return proc.returncode, proc.stderr
     user = _nobody()
-    import stackpick.answers
-    import stackpick.render
+    import stackpick.decide.answers
+    import stackpick.render.copy
     import stackpick.report  # noqa: F401
 
     read_end, write_end = os.pipe()
@@ -545,12 +545,12 @@ def test_no_terminal_fails_at_once_listing_what_is_missing(work: Path) -> None:
 # -- unexpected errors ----------------------------------------------------------------
 BOOM = """
 import sys
-import stackpick.engine
+import stackpick.decide.engine
 def boom(*args, **kwargs):
     raise ZeroDivisionError("a bug")
-stackpick.engine.recommend = boom
-import stackpick.answers
-stackpick.answers.recommend = boom
+stackpick.decide.engine.recommend = boom
+import stackpick.decide.answers
+stackpick.decide.answers.recommend = boom
 from stackpick.cli import main
 sys.exit(main(sys.argv[1:]))
 """

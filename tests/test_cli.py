@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from stackpick.cli import main
-from stackpick.rules import load_rules
+from stackpick.decide.rules import load_rules
 from support import run_stackpick
 
 

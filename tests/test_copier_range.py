@@ -22,8 +22,8 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from factors import factor_questions
-from stackpick.engine import recommend
-from stackpick.rules import load_rules
+from stackpick.decide.engine import recommend
+from stackpick.decide.rules import load_rules
 from support import (
     ROOT,
     clone_template,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factors import QUESTIONS
-from stackpick.answers import Request, gather
+from stackpick.decide.answers import Request, gather
 from stackpick.errors import StackpickError
 
 KEYS = st.sampled_from(sorted(QUESTIONS.questions))

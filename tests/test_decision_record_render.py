@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from stackpick import __version__
-from stackpick.engine import recommend
+from stackpick.decide.engine import recommend
 from support import ROOT, run_stackpick
 
 RECORD = "docs/decisions/0001-web-framework.md"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 
 from factors import defaults, factor_strategy
-from stackpick.engine import effective_answers, recommend
-from stackpick.rules import holds, load_rules
+from stackpick.decide.engine import effective_answers, recommend
+from stackpick.decide.rules import holds, load_rules
 
 RULES = load_rules()
 

@@ -327,7 +327,7 @@ def test_new_from_a_plain_template_folder_records_no_borrowed_version(
     )
     assert proc.returncode == 0, proc.stderr
     answers = yaml.safe_load((tmp_path / "site" / ".copier-answers.yml").read_text())
-    from stackpick.render import CANONICAL_TEMPLATE_URL
+    from stackpick.render.copy import CANONICAL_TEMPLATE_URL
 
     assert answers["_src_path"] != CANONICAL_TEMPLATE_URL
     assert "_commit" not in answers

@@ -14,9 +14,9 @@ from packaging.specifiers import SpecifierSet
 
 from factors import QUESTIONS
 from stackpick.cli import main
+from stackpick.decide.presets import split_git_spec
 from stackpick.errors import StackpickError
-from stackpick.fleet_versions import Recorded, changelog_between, latest_release
-from stackpick.presets import split_git_spec
+from stackpick.fleet.versions import Recorded, changelog_between, latest_release
 from support import ROOT
 
 CHANGELOG = """# Changelog

@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from stackpick.cli import _questionnaire
-from stackpick.presets import load_preset
-from stackpick.questions import STACKPICK_OPTIONS
+from stackpick.decide.presets import load_preset
+from stackpick.decide.questions import STACKPICK_OPTIONS
 from support import (
     ROOT,
     assert_one_line,
@@ -237,7 +237,7 @@ def test_vcs_ref_with_the_bundled_template_is_refused(work: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
 def test_a_blank_template_url_counts_as_unset(work: Path, value: str) -> None:
-    from stackpick.render import CANONICAL_TEMPLATE_URL
+    from stackpick.render.copy import CANONICAL_TEMPLATE_URL
 
     template = copy_template_folder(ROOT, work.parent / "template")
     env = clean_env(STACKPICK_TEMPLATE_URL=value)

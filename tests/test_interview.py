@@ -9,7 +9,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from factors import QUESTIONS
-from stackpick.answers import Request, gather
+from stackpick.decide.answers import Request, gather
 from stackpick.errors import Aborted
 from stackpick.interview import Interview, make_asker, summary_text
 from stackpick.report import show_recommendation

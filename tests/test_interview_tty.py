@@ -14,8 +14,8 @@ import pytest
 import yaml
 from test_tty_abort import CTRL_C, ENTER, Terminal
 
-from stackpick.answers import Request, gather
 from stackpick.cli import _questionnaire
+from stackpick.decide.answers import Request, gather
 from stackpick.interview import WELCOME
 
 DOWN = b"\x1b[B"

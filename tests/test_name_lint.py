@@ -24,7 +24,7 @@ import yaml
 from copier import run_copy
 from test_toolchain import all_combinations, combo_id
 
-from stackpick import names
+from stackpick.decide import names
 from support import BIN, ROOT, copy_template_folder, run
 
 SEED = 23

@@ -1,10 +1,10 @@
 """Names a project cannot use: one derived data file, refused by stackpick and Copier.
 
-`generator/stackpick/names.yaml` is derived (stackpick/names.py) from the templates'
-`.gitignore` files and top-level entries, Python's keywords and standard library, and
-the installed distributions the generated projects depend on, directly or not. These
-tests prove the file misses nothing the derivation finds, then that stackpick and
-plain `copier copy` (copier.yml's own validator) refuse the same names and the same
+`generator/stackpick/names.yaml` is derived (stackpick/decide/names.py) from the
+templates' `.gitignore` files and top-level entries, Python's keywords and standard
+library, and the installed distributions the generated projects depend on, directly or
+not. These tests prove the file misses nothing the derivation finds, then that stackpick
+and plain `copier copy` (copier.yml's own validator) refuse the same names and the same
 text values, each with one line naming the reason.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stackpick import names
 from stackpick.cli import main
+from stackpick.decide import names
 from support import ROOT, copy_template_folder, run_stackpick
 
 STORED = yaml.safe_load(names.NAMES_FILE.read_text(encoding="utf-8"))
@@ -38,7 +38,9 @@ def test_the_names_file_holds_everything_the_derivation_finds() -> None:
     assert list(STORED) == list(derived) == list(REASONS)
     for group, found in derived.items():
         missing = set(found) - set(STORED[group])
-        assert not missing, f"{group}: run `python -m stackpick.names .`: {missing}"
+        assert not missing, (
+            f"{group}: run `python -m stackpick.decide.names .`: {missing}"
+        )
     # The template's own files decide these two: equal, not just covered.
     assert STORED["gitignored"] == derived["gitignored"]
     assert STORED["project_file"] == derived["project_file"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stackpick import place
+from stackpick.render import place
 from support import (
     assert_one_line,
     finish,

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from factors import QUESTIONS
-from stackpick.plan import folder_defaults, name_from_folder
+from stackpick.render.plan import folder_defaults, name_from_folder
 
 
 def stackpick(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

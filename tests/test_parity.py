@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from factors import QUESTIONS, factor_questions, factor_strategy
-from stackpick.engine import recommend
+from stackpick.decide.engine import recommend
+from stackpick.decide.rules import load_rules
 from stackpick.errors import StackpickError
-from stackpick.rules import load_rules
 from support import ROOT, copy_template_folder
 
 # The keys plain copier computes (stackpick adds rules_framework and overridden_by).
@@ -133,7 +133,7 @@ def test_copier_expression_matches_engine(copier_expression, answers) -> None:
 
 def stackpick_answers(data: dict[str, Any]) -> dict[str, Any]:
     """What `stackpick new --defaults --data ...` resolves for these answers."""
-    from stackpick.answers import Request, gather
+    from stackpick.decide.answers import Request, gather
 
     pairs = [
         f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in data.items()
@@ -239,7 +239,7 @@ def test_copier_validators_refuse_what_stackpick_refuses(
 
 def test_readme_answers_table_shows_the_kind_defaults() -> None:
     """README's table is the data's: each kind's differences and the pick they give."""
-    from stackpick.rules import load_rules
+    from stackpick.decide.rules import load_rules
 
     readme = (ROOT / "README.md").read_text()
     ruleset = load_rules()

@@ -1,6 +1,6 @@
 """Properties: any text or any typed value as an answer, and any valid answers.
 
-1. `stackpick.answers.gather` (in process) given any project_name / project_slug, as
+1. `stackpick.decide.answers.gather` (in process) given any project_name or slug, as
    --data text or as any YAML value in an answers file, returns valid answers or raises
    `StackpickError` with a one-line message, never another exception. It refuses
    exactly the values an independent oracle (the naming rules written out below from
@@ -28,11 +28,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stackpick.answers import Request, gather
 from stackpick.cli import _questionnaire
-from stackpick.engine import effective_answers, recommend
+from stackpick.decide.answers import Request, gather
+from stackpick.decide.engine import effective_answers, recommend
+from stackpick.decide.rules import load_rules
 from stackpick.errors import Aborted, StackpickError
-from stackpick.rules import load_rules
 from support import ROOT
 
 QUESTIONS = _questionnaire()

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from factors import QUESTIONS
-from stackpick.answers import computed_values
+from stackpick.decide.answers import computed_values
 from stackpick.errors import StackpickError
 from support import ROOT
 

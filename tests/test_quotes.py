@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from stackpick.rules import MAX_QUOTE_WORDS, load_rules
+from stackpick.decide.rules import MAX_QUOTE_WORDS, load_rules
 from support import ROOT, unavailable
 
 RULES = load_rules()

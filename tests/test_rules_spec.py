@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from stackpick.engine import recommend
-from stackpick.rules import load_rules
+from stackpick.decide.engine import recommend
+from stackpick.decide.rules import load_rules
 
 ANY_KIND = [
     "website", "saas", "content", "internal_tool", "api", "microservice",

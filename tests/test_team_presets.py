@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from factors import QUESTIONS
-from stackpick.answers import Request, gather
+from stackpick.decide.answers import Request, gather
 from stackpick.errors import StackpickError
 from support import run_stackpick
 

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stackpick.lock import uv_lock, wants_lock
+from stackpick.render.lock import uv_lock, wants_lock
 from support import (
     BIN,
     HttpClient,

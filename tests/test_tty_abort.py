@@ -26,8 +26,8 @@ CTRL_U = b"\x15"  # clear the pre-filled default of a text prompt
 
 def _prompts() -> list[tuple[bytes, str]]:
     """(prompt text, kind) in the order `stackpick new` asks them, taking defaults."""
-    from stackpick.answers import Request, gather
     from stackpick.cli import _questionnaire
+    from stackpick.decide.answers import Request, gather
 
     asked: list[tuple[bytes, str]] = []
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stackpick import update_deploy as deploy
+from stackpick.update import deploy
 from support import clone_template, commit_and_tag, sh, stackpick
 
 DJANGO_0002 = """from django.db import migrations

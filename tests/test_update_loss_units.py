@@ -24,14 +24,14 @@ from pathlib import Path
 import pytest
 
 from stackpick.errors import StackpickError
-from stackpick.fleet_update import NOT_RUN, STOPPED, UPDATED, FleetResult, FleetStopped
-from stackpick.fleet_update import _stopped as stopped_rows
-from stackpick.scratch import MARKER, scratch_folder, sweep_stale_scratch
-from stackpick.staging import sweep_stale
-from stackpick.update_apply import apply_plan
-from stackpick.update_clash import clashes
-from stackpick.update_journal import record, recover
-from stackpick.update_tree import FILE, LINK, Entry, read_entry
+from stackpick.fleet.update import NOT_RUN, STOPPED, UPDATED, FleetResult, FleetStopped
+from stackpick.fleet.update import _stopped as stopped_rows
+from stackpick.render.staging import sweep_stale
+from stackpick.update.apply import apply_plan
+from stackpick.update.clash import clashes
+from stackpick.update.journal import record, recover
+from stackpick.update.tree import FILE, LINK, Entry, read_entry
+from stackpick.update.workfolder import MARKER, scratch_folder, sweep_stale_scratch
 
 OLD = {"a.txt": b"a, as committed\n", "b.txt": b"b, as committed\n", "c.txt": b"c\n"}
 NEW = Entry(FILE, b"the template's new text\n")

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from stackpick.errors import StackpickError
-from stackpick.update_apply import apply_plan
-from stackpick.update_journal import record, recover
-from stackpick.update_merge import reconcile
-from stackpick.update_report import UpdateReport
-from stackpick.update_tree import FILE, Entry
+from stackpick.update.apply import apply_plan
+from stackpick.update.journal import record, recover
+from stackpick.update.merge import reconcile
+from stackpick.update.report import UpdateReport
+from stackpick.update.tree import FILE, Entry
 from support import snapshot
 
 

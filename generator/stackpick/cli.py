@@ -279,10 +279,10 @@ def _questionnaire(template: str | None = None) -> Any:
     root = bundled_template()
     if template and "://" not in template and (Path(template) / "copier.yml").is_file():
         # A template given with --template may be anything: refuse what is not ours.
-        from stackpick.render import load_questions
+        from stackpick.render.copy import load_questions
 
         return load_questions(Path(template) / "copier.yml")
-    from stackpick.questions import Questionnaire
+    from stackpick.decide.questions import Questionnaire
 
     return Questionnaire(root / "copier.yml")
 
@@ -293,14 +293,14 @@ def _questionnaire(template: str | None = None) -> Any:
 
 
 def _request(args: argparse.Namespace) -> Any:
-    from stackpick.answers import Request
+    from stackpick.decide.answers import Request
 
     return Request(answers_file=args.answers, data=args.data, preset_file=args.preset)
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     interactive = not args.defaults and _interactive()
-    from stackpick.answers import gather
+    from stackpick.decide.answers import gather
 
     questions = _questionnaire()
     ask = None
@@ -326,10 +326,10 @@ def _interactive() -> bool:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from stackpick.answers import Request, gather
-    from stackpick.guard import termination_as_abort
-    from stackpick.plan import folder_defaults
-    from stackpick.render import check_destination
+    from stackpick.decide.answers import Request, gather
+    from stackpick.render.copy import check_destination
+    from stackpick.render.guard import termination_as_abort
+    from stackpick.render.plan import folder_defaults
     from stackpick.report import show_recommendation
 
     dest = Path(args.dest)
@@ -344,7 +344,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         )
     _check_git_values(args)
     if args.template:
-        from stackpick.render import resolve_template
+        from stackpick.render.copy import resolve_template
 
         resolve_template(args.template)
     questions = _questionnaire(args.template)
@@ -383,8 +383,8 @@ def cmd_new(args: argparse.Namespace) -> int:
             outcome = gather(questions, request, ask=interview, with_secret=True)
         if args.dry_run:
             return _dry_run(args, questions, outcome, request)
-        from stackpick.lock import uv_lock, wants_lock
-        from stackpick.render import render
+        from stackpick.render.copy import render
+        from stackpick.render.lock import uv_lock, wants_lock
 
         lock_notes: list[str] = []
 
@@ -415,8 +415,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 def _reproduce(
     args: argparse.Namespace, questions: Any, outcome: Any, request: Any
 ) -> str:
-    from stackpick.answers import computed_values
-    from stackpick.plan import non_default_answers, reproduce_command
+    from stackpick.decide.answers import computed_values
+    from stackpick.render.plan import non_default_answers, reproduce_command
 
     preset = outcome.preset
     defaults = dict(request.defaults)
@@ -441,7 +441,7 @@ def _dry_run(
     args: argparse.Namespace, questions: Any, outcome: Any, request: Any
 ) -> int:
     from stackpick.interview import summary_text
-    from stackpick.plan import planned_files
+    from stackpick.render.plan import planned_files
     from stackpick.report import show_recommendation
 
     show_recommendation(outcome.recommendation)
@@ -460,7 +460,7 @@ def _print_next_steps(
 ) -> None:
     import shlex
 
-    from stackpick.plan import next_steps
+    from stackpick.render.plan import next_steps
 
     answers = outcome.answers
     print(
@@ -482,7 +482,7 @@ def _print_next_steps(
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from stackpick.rules import load_rules
+    from stackpick.decide.rules import load_rules
 
     ruleset = load_rules()
     if args.json:
@@ -504,7 +504,7 @@ def _projects(paths: Sequence[str], below: Path | None) -> list[Path]:
     A given folder that does not exist is bad input; a folder below `below` that
     cannot be read is named on stderr (its projects are missing from the list).
     """
-    from stackpick.fleet import discover
+    from stackpick.fleet.state import discover
 
     found = [Path(p) for p in paths]
     for path in found:
@@ -537,7 +537,7 @@ def _check_git_values(args: argparse.Namespace) -> None:
         if value is not None and (value.strip() or flag != "--update-source"):
             check(value, flag)
     if args.command == "new":
-        from stackpick.render import UPDATE_SOURCE_ENV
+        from stackpick.render.copy import UPDATE_SOURCE_ENV
 
         recorded = os.environ.get(UPDATE_SOURCE_ENV, "").strip()
         if recorded:
@@ -545,14 +545,14 @@ def _check_git_values(args: argparse.Namespace) -> None:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from stackpick.answers import parse_data
+    from stackpick.decide.answers import parse_data
 
     _check_git_values(args)
     parse_data(args.data, unique=True)  # the user's own pairs: each key once
     if len(args.path) > 1 or args.all_under is not None or args.branch:
-        from stackpick.fleet_report import show_update
-        from stackpick.fleet_update import FAILED, FleetStopped, update_fleet
-        from stackpick.guard import shielded
+        from stackpick.fleet.report import show_update
+        from stackpick.fleet.update import FAILED, FleetStopped, update_fleet
+        from stackpick.render.guard import shielded
 
         projects = _projects(args.path, args.all_under)
         _require_projects(args.path)
@@ -570,9 +570,9 @@ def cmd_update(args: argparse.Namespace) -> int:
             show_update(results)
         return 2 if any(r.outcome == FAILED for r in results) else 0
 
-    from stackpick.fleet import read_answers
-    from stackpick.fleet_presets import PresetCache, preset_data
-    from stackpick.update import update_project
+    from stackpick.fleet.presets import PresetCache, preset_data
+    from stackpick.fleet.state import read_answers
+    from stackpick.update.project import update_project
 
     project = Path(args.path[0] if args.path else ".")
     data, recorded = list(args.data), []
@@ -588,7 +588,7 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 def _require_projects(paths: Sequence[str]) -> None:
     """Each folder named on the command line must be a stackpick project."""
-    from stackpick.fleet import answers_or_reason
+    from stackpick.fleet.state import answers_or_reason
 
     for given in paths:
         answers, reason = answers_or_reason(Path(given).expanduser())
@@ -597,17 +597,17 @@ def _require_projects(paths: Sequence[str]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from stackpick.fleet import Inspector
+    from stackpick.fleet.state import Inspector
 
     state = Inspector(drift=args.drift).inspect(
         Path(args.path), with_changelog=True, with_git=True
     )
     if args.json:
-        from stackpick.fleet_report import as_json
+        from stackpick.fleet.report import as_json
 
         print(as_json(state))
     else:
-        from stackpick.fleet_report import check_text
+        from stackpick.fleet.report import check_text
 
         for line in check_text(state):
             print(line)
@@ -617,21 +617,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from stackpick.fleet import Inspector
+    from stackpick.fleet.state import Inspector
 
     if not args.path and args.find is None:
         raise StackpickError("give project folders, or --find DIR")
     states = Inspector(drift=args.drift).inspect_all(_projects(args.path, args.find))
     if args.html is not None:
-        from stackpick.fleet_board import write_board
+        from stackpick.fleet.board import write_board
 
         write_board(states, args.html, drift=args.drift)
     if args.json:
-        from stackpick.fleet_report import as_json
+        from stackpick.fleet.report import as_json
 
         print(as_json(states))
     else:
-        from stackpick.fleet_report import show_status
+        from stackpick.fleet.report import show_status
 
         show_status(states)
     if not states:

@@ -16,10 +16,10 @@ import questionary
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from questionary import Choice
 
-from stackpick.engine import recommend
+from stackpick.decide.engine import recommend
+from stackpick.decide.questions import Question, Questionnaire
+from stackpick.decide.rules import load_rules
 from stackpick.errors import Aborted, StackpickError
-from stackpick.questions import Question, Questionnaire
-from stackpick.rules import load_rules
 
 Check = Callable[[str, Any], str | None]
 Say = Callable[[str], None]
@@ -129,7 +129,7 @@ class Interview:
             rec = recommend(context)  # every answer that applies was asked: given
             if not self.ask_framework:
                 return rec.framework
-            from stackpick.answers import with_flips
+            from stackpick.decide.answers import with_flips
 
             self.show(with_flips(rec, context, None, self.questions))
         self.asked += 1

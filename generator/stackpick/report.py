@@ -10,12 +10,12 @@ import json
 import textwrap
 from typing import IO, TYPE_CHECKING, Any
 
-from stackpick.engine import Recommendation
+from stackpick.decide.engine import Recommendation
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from stackpick.rules import Condition, RuleSet
+    from stackpick.decide.rules import Condition, RuleSet
 
 
 NAMES = {"flask": "Flask", "django": "Django"}

@@ -1,0 +1,1 @@
+"""Many projects from one template: check, drift, status (text, JSON, HTML), update."""
