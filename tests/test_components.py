@@ -26,7 +26,7 @@ def nothing_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(support, "BIN", empty)
+    monkeypatch.setattr(support.components, "BIN", empty)
     for name, spec in COMPONENTS.items():
         monkeypatch.setitem(
             COMPONENTS, name, support.Component(spec.commands, spec.install, ())

@@ -3,7 +3,7 @@
 The five articles live beside the clone, in ../shared/seeds/ (read-only in CI; the
 project carries only short quotes, never the texts). Whitespace and typographic quotes
 are normalised; nothing else is. Without the articles the test skips locally and fails
-in CI (tests/support.py's `unavailable`): a quote nobody checked is a claim.
+in CI (tests/support/components.py's `unavailable`): a quote nobody checked is a claim.
 """
 
 from __future__ import annotations
