@@ -106,8 +106,11 @@ def run_git(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     text: bool = True,
+    data: bytes | None = None,
 ) -> subprocess.CompletedProcess:
     """Run git with a deadline; never prompts; the result is not checked.
+
+    `data` goes to git's standard input (bytes: give it with `text=False`).
 
     Past the deadline git and its helpers are killed and the result has exit status
     `TIMED_OUT` and a stderr line naming the deadline and its variable.
@@ -127,7 +130,7 @@ def run_git(
         command,
         cwd=cwd,
         env=git_environment(env),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if data is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=text,
@@ -136,7 +139,7 @@ def run_git(
     )
     _RUNNING.add(proc)
     try:
-        out, err = proc.communicate(timeout=limit)
+        out, err = proc.communicate(input=data, timeout=limit)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()

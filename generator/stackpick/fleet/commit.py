@@ -15,12 +15,11 @@ and current branch are never read for it or written; a signal or SIGKILL before 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 from stackpick.errors import StackpickError
+from stackpick.gitsafe import run_git
 from stackpick.update.tree import Entry
 from stackpick.update.workfolder import scratch_folder
 
@@ -30,18 +29,11 @@ NO_COMMIT = "0" * 40
 def git_bytes(
     project: Path, *args: str, data: bytes = b"", env: Mapping[str, str] | None = None
 ) -> bytes:
-    """Run git in `project` with `data` on stdin; its stdout, or a one-line error."""
-    program = shutil.which("git")
-    if not program:
-        raise StackpickError("git is not installed: stackpick update needs it")
-    proc = subprocess.run(
-        [program, *args],
-        cwd=project,
-        input=data,
-        capture_output=True,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
-        check=False,
-    )
+    """Run git in `project` with `data` on stdin; its stdout, or a one-line error.
+
+    Through `gitsafe.run_git`, as every git call: a deadline, its own process group.
+    """
+    proc = run_git(*args, cwd=project, env=env, text=False, data=data)
     if proc.returncode != 0:
         lines = proc.stderr.decode(errors="replace").strip().splitlines()
         raise StackpickError(
@@ -70,14 +62,12 @@ def new_paths_git_ignores(project: Path, base: str, paths: list[str]) -> set[str
     new = [p for p in paths if prefix + p not in tracked]
     if not new:
         return set()
-    program = shutil.which("git") or "git"
-    proc = subprocess.run(
-        [program, "check-ignore", "-z", "--no-index", "--stdin"],
+    proc = run_git(
+        "check-ignore", "-z", "--no-index", "--stdin",
         cwd=project,
-        input=b"".join(os.fsencode(p) + b"\0" for p in new),
-        capture_output=True,
-        check=False,
-    )
+        text=False,
+        data=b"".join(os.fsencode(p) + b"\0" for p in new),
+    )  # fmt: skip
     return {os.fsdecode(p) for p in proc.stdout.split(b"\0") if p}
 
 

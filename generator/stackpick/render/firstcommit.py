@@ -36,15 +36,9 @@ def first_commit(project: Path, notes: list[str]) -> bool:
         return False
 
     def run(*args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
-        proc = subprocess.run(
-            [git, *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            env={**os.environ, **(env or {})},
-            check=False,
-        )
+        from stackpick.gitsafe import run_git  # a deadline, its own process group
+
+        proc = run_git(*args, cwd=project, env=env)
         return proc.returncode, proc.stderr
 
     code, err = run("init", "-q")
