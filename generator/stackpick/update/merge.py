@@ -84,11 +84,6 @@ def _keep_ours(
         return None  # the user did not change it: whatever the template did stands
     if result is None:
         return "deleted" if base is not None else "the update removed your own file"
-    if ours.mode == LINK and theirs not in (None, base) and result == ours:
-        return (
-            "it is a symbolic link in your project and the template changed this "
-            "file; the change was not applied (apply it where the link points)"
-        )
     if result == ours:
         return None
     if theirs is None or theirs in (base, ours):
