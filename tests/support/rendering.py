@@ -36,6 +36,9 @@ def rendered_files(project: Path) -> list[Path]:
     ]
 
 
+UPDATE_MARKER = "<<<<<<< before updating"
+
+
 def assert_hand_written(project: Path) -> None:
     """No .jinja files, no Jinja left outside HTML templates, no runs of blank lines.
 
@@ -62,6 +65,8 @@ def assert_hand_written(project: Path) -> None:
             problems.append(f"{rel}: starts with a blank line")
         if text and not text.endswith("\n"):
             problems.append(f"{rel}: no newline at the end")
+        if UPDATE_MARKER in text:  # `stackpick update` would count it as a conflict
+            problems.append(f"{rel}: holds the update's conflict marker")
     assert not problems, "\n".join(problems)
 
 
