@@ -109,9 +109,13 @@ def test_the_reproduce_command_makes_the_same_project(tmp_path: Path) -> None:
     words = shlex.split(command)
     assert words[:4] == ["stackpick", "new", "ledger-hub", "--defaults"]
     given = [words[i + 1] for i, w in enumerate(words) if w == "--data"]
-    # Only what differs from the defaults: the name comes from the folder again.
+    # Only what differs from the defaults: the name comes from the folder again. The
+    # pick is named too: on these three given answers the rules pick Flask, while the
+    # defaults filled in (accounts, SQL, a long life) would vote for Django, so the
+    # command says framework=flask and the same project comes out whatever is given.
     assert sorted(given) == [
         "description=Ledgers, 'quoted' & shared",
+        "framework=flask",
         "kind=api",
         "team_size=5",
     ]

@@ -65,6 +65,8 @@ def assert_hand_written(project: Path) -> None:
             problems.append(f"{rel}: starts with a blank line")
         if text and not text.endswith("\n"):
             problems.append(f"{rel}: no newline at the end")
+        if text.endswith("\n\n"):
+            problems.append(f"{rel}: a blank line at the end")
         if UPDATE_MARKER in text:  # `stackpick update` would count it as a conflict
             problems.append(f"{rel}: holds the update's conflict marker")
     assert not problems, "\n".join(problems)
