@@ -24,7 +24,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import IDENTITY, assert_one_line, clean_env, require, sh
+from support import (
+    answers_only_project,
+    assert_one_line,
+    clean_env,
+    require,
+    sh,
+)
 
 DEADLINE = 2  # seconds, for both variables
 ENV = {
@@ -50,23 +56,6 @@ def stackpick(
         check=False,
     )
     return proc, time.monotonic() - started
-
-
-def fake_project(folder: Path, **recorded: str) -> Path:
-    """A committed repository holding only an answers file recording `recorded`."""
-    folder.mkdir(parents=True)
-    answers = {
-        "_src_path": str(folder.parent / "template"),
-        "_commit": "v1.0.0",
-        "framework": "flask",
-        "project_slug": "demo",
-        **recorded,
-    }
-    (folder / ".copier-answers.yml").write_text(yaml.safe_dump(answers))
-    env = {**os.environ, **IDENTITY}
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "answers"]):
-        subprocess.run(["git", *args], cwd=folder, env=env, check=True)
-    return folder
 
 
 # -- servers on 127.0.0.1 ------------------------------------------------------------
@@ -231,7 +220,7 @@ def test_a_dripping_preset_server_is_cut_off(
     if command == "check":
         args: list[str | Path] = [
             "check",
-            fake_project(tmp_path / "p", preset_source=url),
+            answers_only_project(tmp_path / "p", preset_source=url),
         ]
     else:
         args = ["recommend", "--defaults", "--preset", url]
@@ -312,7 +301,7 @@ def test_a_template_server_that_never_answers_is_cut_off(
     stalled: Stalled, tmp_path: Path, command: str
 ) -> None:
     source = f"git://127.0.0.1:{stalled.port}/template.git"
-    project = fake_project(tmp_path / "p", _src_path=source)
+    project = answers_only_project(tmp_path / "p", _src_path=source)
     json = ["--json"] if command == "status" else []
     proc, took = stackpick(command, project, *json, cwd=tmp_path)
     assert stalled.arrived.is_set()
@@ -328,7 +317,7 @@ def test_a_template_server_that_never_answers_is_cut_off(
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_git_dies_with_stackpick(stalled: Stalled, tmp_path: Path, signum: int) -> None:
     """A signal to stackpick alone (not its process group) ends its git too."""
-    project = fake_project(
+    project = answers_only_project(
         tmp_path / "p", _src_path=f"git://127.0.0.1:{stalled.port}/template.git"
     )
     proc = subprocess.Popen(
@@ -354,7 +343,7 @@ def test_git_ends_by_its_deadline_even_after_sigkill(
     stalled: Stalled, tmp_path: Path
 ) -> None:
     """SIGKILL leaves no chance to clean up: `timeout` still ends git in time."""
-    project = fake_project(
+    project = answers_only_project(
         tmp_path / "p", _src_path=f"git://127.0.0.1:{stalled.port}/template.git"
     )
     proc = subprocess.Popen(
@@ -377,7 +366,7 @@ def test_git_ends_by_its_deadline_even_after_sigkill(
 @pytest.mark.parametrize("variable", sorted(ENV))
 @pytest.mark.parametrize("value", ["soon", "-1"])
 def test_a_bad_deadline_is_refused(tmp_path: Path, variable: str, value: str) -> None:
-    project = fake_project(tmp_path / "p")
+    project = answers_only_project(tmp_path / "p")
     proc, _ = stackpick("check", project, cwd=tmp_path, **{variable: value})
     assert proc.returncode == 2
     assert_one_line(proc.stderr, variable, "seconds")
@@ -394,7 +383,7 @@ def test_the_deadlines_are_named_in_help(tmp_path: Path) -> None:
 def test_a_fifo_answers_file_is_refused_without_blocking(
     tmp_path: Path, command: str
 ) -> None:
-    project = fake_project(tmp_path / "p")
+    project = answers_only_project(tmp_path / "p")
     answers = project / ".copier-answers.yml"
     answers.unlink()
     os.mkfifo(answers)

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from support import IDENTITY, assert_one_line, run_stackpick
+from support import answers_only_project, assert_one_line, run_stackpick
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -65,24 +64,6 @@ def run(
     return run
 
 
-def fake_project(folder: Path, **recorded: str) -> Path:
-    """A committed git repository whose answers file records `recorded`."""
-    folder.mkdir(parents=True)
-    answers = {
-        "_src_path": str(folder.parent / "template"),
-        "_commit": "v1.0.0",
-        "framework": "flask",
-        "project_slug": "demo",
-        "project_name": "Demo",
-        **recorded,
-    }
-    (folder / ".copier-answers.yml").write_text(yaml.safe_dump(answers))
-    env = {**os.environ, **IDENTITY}
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "answers"]):
-        subprocess.run(["git", *args], cwd=folder, env=env, check=True)
-    return folder
-
-
 def hostile(template: str, tmp_path: Path) -> tuple[str, Path]:
     marker = tmp_path / "MARKER"
     return template.format(marker=marker), marker
@@ -108,7 +89,7 @@ def test_check_refuses_a_hostile_recorded_template(
     run: Run, tmp_path: Path, key: str, shape: str
 ) -> None:
     value, marker = hostile(SOURCES[shape], tmp_path)
-    project = fake_project(tmp_path / "p", **{key: value})
+    project = answers_only_project(tmp_path / "p", **{key: value})
     proc = run("check", project, cwd=tmp_path)
     assert not marker.exists()
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -121,7 +102,7 @@ def test_check_and_status_refuse_a_hostile_preset_source(
 ) -> None:
     value, marker = hostile(SOURCES[shape], tmp_path)
     spec = preset_spec(value)
-    project = fake_project(tmp_path / "p", preset_source=spec)
+    project = answers_only_project(tmp_path / "p", preset_source=spec)
     (tmp_path / "template").mkdir()  # the template: no git (cannot tell its tags)
     for command in ("check", "status"):
         proc = run(command, project, cwd=tmp_path)
@@ -138,7 +119,7 @@ def test_status_refuses_a_hostile_recorded_template(
     run: Run, tmp_path: Path, shape: str
 ) -> None:
     value, marker = hostile(SOURCES[shape], tmp_path)
-    project = fake_project(tmp_path / "p", _src_path=value)
+    project = answers_only_project(tmp_path / "p", _src_path=value)
     proc = run("status", project, "--json", cwd=tmp_path)
     refused(proc, marker, value)
     assert "refused for" in proc.stderr
@@ -150,7 +131,7 @@ def test_update_refuses_a_hostile_recorded_template(
     run: Run, tmp_path: Path, key: str, shape: str
 ) -> None:
     value, marker = hostile(SOURCES[shape], tmp_path)
-    project = fake_project(tmp_path / "p", **{key: value})
+    project = answers_only_project(tmp_path / "p", **{key: value})
     proc = run("update", project, cwd=tmp_path)
     assert not marker.exists()
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -162,7 +143,7 @@ def test_update_refuses_a_hostile_preset_source(
     run: Run, tmp_path: Path, shape: str
 ) -> None:
     value, marker = hostile(SOURCES[shape], tmp_path)
-    project = fake_project(tmp_path / "p", preset_source=preset_spec(value))
+    project = answers_only_project(tmp_path / "p", preset_source=preset_spec(value))
     proc = run("update", project, cwd=tmp_path)
     assert not marker.exists()
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -174,7 +155,7 @@ def test_a_fleet_update_fails_each_hostile_project(
     run: Run, tmp_path: Path, shape: str
 ) -> None:
     value, marker = hostile(SOURCES[shape], tmp_path)
-    projects = [fake_project(tmp_path / name, _src_path=value) for name in "ab"]
+    projects = [answers_only_project(tmp_path / name, _src_path=value) for name in "ab"]
     for extra in ([], ["--vcs-ref", "v2.0.0"]):
         proc = run("update", *projects, *extra, cwd=tmp_path, COLUMNS="500")
         assert not marker.exists()
@@ -226,7 +207,7 @@ def test_update_refuses_a_hostile_ref_flag(
     run: Run, tmp_path: Path, flag: str, shape: str
 ) -> None:
     value, marker = hostile(REFS[shape], tmp_path)
-    project = fake_project(tmp_path / "p")
+    project = answers_only_project(tmp_path / "p")
     for paths in ([project], [project, project.parent / "p"]):
         proc = run("update", *paths, f"{flag}={value}", cwd=tmp_path)
         refused(proc, marker, value)
@@ -339,7 +320,7 @@ def test_the_reported_example_in_a_real_process(tmp_path: Path) -> None:
     project whose answers file a pull request edited."""
     marker = tmp_path / "MARKER"
     spec = f"git+--upload-pack=touch {marker};@.#web.yml"
-    project = fake_project(tmp_path / "p", preset_source=spec)
+    project = answers_only_project(tmp_path / "p", preset_source=spec)
     for command in ("check", "status", "update"):
         proc = run_stackpick(command, project, cwd=tmp_path)
         assert not marker.exists(), command

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from stackpick.update.report import CONFLICT_MARKER
 from support.paths import (
     BIN,
     FULLEST_FLASK,
@@ -34,9 +35,6 @@ def rendered_files(project: Path) -> list[Path]:
         for p in sorted(project.rglob("*"))
         if p.is_file() and not skip.intersection(p.relative_to(project).parts)
     ]
-
-
-UPDATE_MARKER = "<<<<<<< before updating"
 
 
 def assert_hand_written(project: Path) -> None:
@@ -67,7 +65,7 @@ def assert_hand_written(project: Path) -> None:
             problems.append(f"{rel}: no newline at the end")
         if text.endswith("\n\n"):
             problems.append(f"{rel}: a blank line at the end")
-        if UPDATE_MARKER in text:  # `stackpick update` would count it as a conflict
+        if CONFLICT_MARKER in text:  # `stackpick update` would count it as a conflict
             problems.append(f"{rel}: holds the update's conflict marker")
     assert not problems, "\n".join(problems)
 

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import yaml
+
 from support.paths import ROOT
 
 IDENTITY = {
@@ -172,3 +174,23 @@ def assert_one_line(err: str, *needles: str) -> None:
     assert "Traceback" not in err and "internal error" not in err, err
     for needle in needles:
         assert needle in err, f"{needle!r} not in {err!r}"
+
+
+def answers_only_project(folder: Path, **recorded: str) -> Path:
+    """A committed git repository whose answers file records `recorded` (and a
+    minimal stackpick project's answers): enough for check, status and update to
+    read it, and nothing for them to render."""
+    folder.mkdir(parents=True)
+    answers = {
+        "_src_path": str(folder.parent / "template"),
+        "_commit": "v1.0.0",
+        "framework": "flask",
+        "project_slug": "demo",
+        "project_name": "Demo",
+        **recorded,
+    }
+    (folder / ".copier-answers.yml").write_text(yaml.safe_dump(answers))
+    env = {**os.environ, **IDENTITY}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "answers"]):
+        subprocess.run(["git", *args], cwd=folder, env=env, check=True)
+    return folder

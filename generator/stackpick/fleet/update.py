@@ -26,7 +26,7 @@ from stackpick.fleet.commit import (
     new_paths_git_ignores,
 )
 from stackpick.fleet.presets import preset_data
-from stackpick.fleet.state import Inspector, ProjectState
+from stackpick.fleet.state import UPDATE_SUBJECT, Inspector, ProjectState
 from stackpick.remote import git
 from stackpick.render.guard import (
     Terminated,
@@ -241,7 +241,7 @@ def _apply(
         project, vcs_ref=target, data=data, recorded=recorded, write=False
     )
     result.after = report.after
-    message = f"Update the stackpick template: {report.before} -> {report.after}"
+    message = f"{UPDATE_SUBJECT} {report.before} -> {report.after}"
     if report.forks:
         message += "\n\nMigrations to merge:\n" + "\n".join(
             f"- {fork}" for fork in report.forks

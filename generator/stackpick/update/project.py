@@ -33,6 +33,7 @@ from stackpick.render.guard import (
 )
 from stackpick.update.apply import apply_plan
 from stackpick.update.clash import update_scratch
+from stackpick.update.deploy import LOCK_FILE
 from stackpick.update.journal import JOURNAL_NAME, recover
 from stackpick.update.merge import reconcile
 from stackpick.update.report import CONFLICT_MARKER, UpdateReport
@@ -41,7 +42,6 @@ from stackpick.update.tree import LINK, Entry, Tree, read_entry, read_tree
 from stackpick.update.workfolder import scratch_folder
 
 ANSWERS_FILE = ".copier-answers.yml"
-LOCK_FILE = "uv.lock"
 LOCK_NAME = "stackpick-update.lock"
 LEFT_AS_IT_WAS = "the project was left as it was"
 # git's view of the tree, whatever the user's display settings (showUntrackedFiles=no
