@@ -394,7 +394,7 @@ def test_copier_follows_the_same_defaults(tmp_path) -> None:
     import itertools
     import json
 
-    from copier._main import Worker
+    from copier import Worker
 
     from stackpick.decide.answers import following_defaults
     from support import ROOT, copy_template_folder

@@ -108,7 +108,7 @@ def test_copier_framework_default_matches_engine_for_every_kind_size_data(
 @pytest.fixture(scope="module")
 def copier_expression(plain_template: Path):
     """copier.yml's `recommendation` default, compiled by Copier's Jinja environment."""
-    from copier._main import Worker
+    from copier import Worker
 
     worker = Worker(src_path=str(plain_template), dst_path=plain_template / "x")
     env = worker.jinja_env

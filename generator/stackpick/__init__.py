@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 
 @cache
@@ -19,7 +18,7 @@ def version() -> str:
         return "0.0.0+unknown"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     if name == "__version__":  # `from stackpick import __version__` keeps working
         return version()
     raise AttributeError(f"module 'stackpick' has no attribute {name!r}")

@@ -41,7 +41,7 @@ DRIFT_HELP = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from stackpick.gitsafe import DEADLINES_HELP
+    from stackpick.deadlines import DEADLINES_HELP
 
     parser = _Parser(
         prog="stackpick",

@@ -22,6 +22,13 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from stackpick.deadlines import (
+    DEFAULT_GIT_TIMEOUT,
+    DEFAULT_NETWORK_TIMEOUT,
+    GIT_TIMEOUT_ENV,
+    NETWORK_TIMEOUT_ENV,
+    seconds,
+)
 from stackpick.errors import StackpickError
 
 if TYPE_CHECKING:  # subprocess and shutil load when git runs, not on every start
@@ -31,10 +38,6 @@ if TYPE_CHECKING:  # subprocess and shutil load when git runs, not on every star
     from types import FrameType
 
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
-GIT_TIMEOUT_ENV = "STACKPICK_GIT_TIMEOUT"
-NETWORK_TIMEOUT_ENV = "STACKPICK_NETWORK_TIMEOUT"
-DEFAULT_GIT_TIMEOUT = 120.0
-DEFAULT_NETWORK_TIMEOUT = 30.0
 WATCHDOG_GRACE = 2.0  # `timeout` ends git this long after our own deadline
 TIMED_OUT = 124  # the exit status of a git call past its deadline (as `timeout`)
 
@@ -45,29 +48,10 @@ _SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._~-]+@)?(?P<host>[A-Za-z0-9._-]+):(?!//)
 _REF_FORBIDDEN = re.compile(r"[\s~^:?*\[\\]|\.\.|@\{|//")
 _RUNNING: set[subprocess.Popen] = set()  # git processes not yet waited for
 URL_SCHEMES = frozenset(ALLOWED_PROTOCOLS.split(":"))
-DEADLINES_HELP = (
-    f"Deadlines: each git command {DEFAULT_GIT_TIMEOUT:g} s (${GIT_TIMEOUT_ENV}); "
-    f"each network connection, read and download {DEFAULT_NETWORK_TIMEOUT:g} s "
-    f"(${NETWORK_TIMEOUT_ENV})."
-)
 
 
 class UnsafeValue(StackpickError):
     """A value git would misread (an option, a transport that runs a command)."""
-
-
-def seconds(variable: str, default: float) -> float:
-    """A deadline in seconds from the environment; a bad value is bad input."""
-    raw = os.environ.get(variable, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 1e6:
-        raise StackpickError(f"{variable}={raw!r}: expected a number of seconds > 0")
-    return value
 
 
 def git_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

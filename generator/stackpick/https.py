@@ -17,9 +17,9 @@ import threading
 import time
 from urllib.parse import urljoin, urlsplit
 
+from stackpick.deadlines import DEFAULT_NETWORK_TIMEOUT, NETWORK_TIMEOUT_ENV, seconds
 from stackpick.errors import StackpickError
 from stackpick.files import MAX_BYTES
-from stackpick.gitsafe import DEFAULT_NETWORK_TIMEOUT, NETWORK_TIMEOUT_ENV, seconds
 
 MAX_REDIRECTS = 5
 REDIRECTS = {301, 302, 303, 307, 308}

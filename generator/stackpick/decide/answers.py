@@ -157,40 +157,10 @@ def gather(
     with_secret: bool = False,
 ) -> Outcome:
     """Merge every source of answers, ask what is left (when `ask`), and recommend."""
-    origins: dict[str, str] = {}
-    fixed: dict[str, Any] = {}
-    if request.answers_file is not None:
-        from_file = read_yaml_mapping(request.answers_file, "answers")
-        # A .copier-answers.yml carries _src_path/_commit too: those are not answers.
-        from_file = {k: v for k, v in from_file.items() if not str(k).startswith("_")}
-        questions.check_keys(from_file, f"answers file {request.answers_file}")
-        fixed.update(from_file)
-        origins.update(dict.fromkeys(from_file, f"answers file {request.answers_file}"))
-    data = parse_data(request.data, unique=True)
-    questions.check_keys(data, "--data")
-    fixed.update(data)
-    origins.update(dict.fromkeys(data, "--data"))
-
+    fixed, origins = _given_answers(questions, request)
     path = preset_path(request.preset_file)
     preset = load_preset_spec(path, questions) if path else None
-    defaults: dict[str, Any] = dict(request.defaults)
-    for key in request.defaults:
-        origins.setdefault(key, request.defaults_origin)
-    if preset:
-        preset.check_against_pins(
-            {
-                k: questions.cast(questions.questions[k], v, origins[k])
-                for k, v in fixed.items()
-            },
-            origins,
-        )
-        fixed.update(preset.pin)
-        origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
-        defaults.update(preset.defaults)
-        for key in preset.defaults:  # a bad default is the preset's fault: say so
-            if key not in fixed:
-                origins[key] = f"preset '{preset.name}': defaults"
-
+    defaults = _defaults(questions, request, preset, fixed, origins)
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
 
@@ -199,25 +169,8 @@ def gather(
     given: set[str] = set(fixed) | set(preset.defaults if preset else ())
     computed = computed_values(pinned, pinned_by, given)
     if require_complete and ask is None:
-        absent = questions.missing(fixed, defaults, computed)
-        if absent:
-            raise StackpickError(
-                "no terminal to ask on, and these answers are missing: "
-                f"{', '.join(absent)} (give them with --answers/--data, "
-                "or pass --defaults)"
-            )
-
-    if preset:
-        fixed.setdefault("preset_name", preset.name)
-        # Recorded in .copier-answers.yml: `check` and `update` load it again.
-        fixed["preset_source"] = preset.source
-        fixed["preset_hash"] = preset.digest
-    if with_secret:  # answers to render with: recorded version, a fresh secret
-        import secrets
-
-        fixed.setdefault("stackpick_version", version())
-        fixed["secret_key"] = secrets.token_urlsafe(50)
-
+        _refuse_missing(questions.missing(fixed, defaults, computed))
+    _record(fixed, preset, with_secret)
     if ask is not None:
         ask = _recording(ask, given)
     start = getattr(ask, "start", None)
@@ -245,3 +198,79 @@ def gather(
     for key in HIDDEN_FOR_COPIER:
         answers.pop(key, None)
     return Outcome(answers=answers, recommendation=final, preset=preset)
+
+
+def _given_answers(
+    questions: Questionnaire, request: Request
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answers file and --data (later wins), each key checked, with its origin."""
+    origins: dict[str, str] = {}
+    fixed: dict[str, Any] = {}
+    if request.answers_file is not None:
+        from_file = read_yaml_mapping(request.answers_file, "answers")
+        # A .copier-answers.yml carries _src_path/_commit too: those are not answers.
+        from_file = {k: v for k, v in from_file.items() if not str(k).startswith("_")}
+        questions.check_keys(from_file, f"answers file {request.answers_file}")
+        fixed.update(from_file)
+        origins.update(dict.fromkeys(from_file, f"answers file {request.answers_file}"))
+    data = parse_data(request.data, unique=True)
+    questions.check_keys(data, "--data")
+    fixed.update(data)
+    origins.update(dict.fromkeys(data, "--data"))
+    return fixed, origins
+
+
+def _defaults(
+    questions: Questionnaire,
+    request: Request,
+    preset: Preset | None,
+    fixed: dict[str, Any],
+    origins: dict[str, str],
+) -> dict[str, Any]:
+    """This run's defaults, then the preset's; the preset's pins join `fixed`.
+
+    A given answer that contradicts a pin is refused before anything is asked.
+    """
+    defaults: dict[str, Any] = dict(request.defaults)
+    for key in request.defaults:
+        origins.setdefault(key, request.defaults_origin)
+    if preset is None:
+        return defaults
+    preset.check_against_pins(
+        {
+            k: questions.cast(questions.questions[k], v, origins[k])
+            for k, v in fixed.items()
+        },
+        origins,
+    )
+    fixed.update(preset.pin)
+    origins.update(dict.fromkeys(preset.pin, f"preset '{preset.name}'"))
+    defaults.update(preset.defaults)
+    for key in preset.defaults:  # a bad default is the preset's fault: say so
+        if key not in fixed:
+            origins[key] = f"preset '{preset.name}': defaults"
+    return defaults
+
+
+def _refuse_missing(absent: list[str]) -> None:
+    """No terminal to ask on: name every answer still missing, in one line."""
+    if absent:
+        raise StackpickError(
+            "no terminal to ask on, and these answers are missing: "
+            f"{', '.join(absent)} (give them with --answers/--data, "
+            "or pass --defaults)"
+        )
+
+
+def _record(fixed: dict[str, Any], preset: Preset | None, with_secret: bool) -> None:
+    """Answers recorded for later runs: the preset's identity, version and secret."""
+    if preset:
+        fixed.setdefault("preset_name", preset.name)
+        # Recorded in .copier-answers.yml: `check` and `update` load it again.
+        fixed["preset_source"] = preset.source
+        fixed["preset_hash"] = preset.digest
+    if with_secret:  # answers to render with: recorded version, a fresh secret
+        import secrets
+
+        fixed.setdefault("stackpick_version", version())
+        fixed["secret_key"] = secrets.token_urlsafe(50)

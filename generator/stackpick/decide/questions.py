@@ -292,55 +292,87 @@ class Questionnaire:
             name = question.name
             if name in computed:
                 context[name] = computed[name](context)
-                continue
-            if question.hidden or question.secret:
-                raw = fixed.get(name, defaults.get(name, question.default))
-                if name in STACKPICK_OPTIONS and name in fixed:  # the user's: checked
-                    context[name] = self.cast(question, raw, origins.get(name, name))
-                elif name in fixed:
-                    context[name] = raw
-                elif question.secret:  # never guessed here: render passes its own
-                    context[name] = ""
-                elif question.type == "bool":  # computed flags (`uses_sql`) as bools
-                    context[name] = self.cast(question, self.render(raw, context), name)
-                else:
-                    context[name] = self.render(raw, context)
-                continue
-            origin = origins.get(name) or (
-                "answers"
-                if name in fixed
-                else f"derived from your answers (set {name} yourself)"
-                if question.derived
-                else f"the default for kind={context.get('kind')}"
-                if question.follows_kind
-                else "default"
-            )
-            if name in defaults:
-                default = self.cast(
-                    question, defaults[name], origins.get(name, "preset")
+            elif question.hidden or question.secret:
+                context[name] = self._hidden_value(
+                    question, fixed, defaults, context, origins
                 )
             else:
-                default = self.default(question, context)
-            applies = self.applies(question, context)
-            if name in fixed:
-                value = self.cast(question, fixed[name], origin)
-            elif ask is not None and applies:
-                value = ask(question, default, context)
-            else:
-                value = default
+                context[name] = self._answer(
+                    question, fixed, defaults, context, origins, ask, check
+                )
+        return context
+
+    def _hidden_value(
+        self,
+        question: Question,
+        fixed: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        context: dict[str, Any],
+        origins: Mapping[str, str],
+    ) -> Any:
+        """A value nobody is asked for: given, computed by its expression, or ''."""
+        name = question.name
+        raw = fixed.get(name, defaults.get(name, question.default))
+        if name in STACKPICK_OPTIONS and name in fixed:  # the user's: checked
+            return self.cast(question, raw, origins.get(name, name))
+        if name in fixed:
+            return raw
+        if question.secret:  # never guessed here: render passes its own
+            return ""
+        if question.type == "bool":  # computed flags (`uses_sql`) as bools
+            return self.cast(question, self.render(raw, context), name)
+        return self.render(raw, context)
+
+    def _answer(
+        self,
+        question: Question,
+        fixed: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        context: dict[str, Any],
+        origins: Mapping[str, str],
+        ask: Ask | None,
+        check: Check | None,
+    ) -> Any:
+        """A public question's answer: given, asked for, or its default; checked."""
+        name = question.name
+        origin = origins.get(name) or self._origin(question, fixed, context)
+        if name in defaults:
+            default = self.cast(question, defaults[name], origins.get(name, "preset"))
+        else:
+            default = self.default(question, context)
+        applies = self.applies(question, context)
+        if name in fixed:
+            value = self.cast(question, fixed[name], origin)
+        elif ask is not None and applies:
+            value = ask(question, default, context)
+        else:
+            value = default
+        if applies or name in fixed:
             # The template's own defaults (a constant, the kind's) are valid by
             # construction (tests/test_questions.py checks every kind's), so only
             # what someone gave, or derived from it, is rendered through its
             # validator. Combinations are refused by the engine (refusal_line).
             given = name in fixed or name in defaults or ask is not None
-            if applies or name in fixed:
-                if given or question.derived:
-                    self.validate(question, value, context, origin)
-                veto = check(name, value) if check else None  # a preset's forbid
-                if veto:
-                    raise StackpickError(veto)
-            context[name] = value
-        return context
+            if given or question.derived:
+                self.validate(question, value, context, origin)
+            veto = check(name, value) if check else None  # a preset's forbid
+            if veto:
+                raise StackpickError(veto)
+        return value
+
+    @staticmethod
+    def _origin(
+        question: Question, fixed: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> str:
+        """Where an answer came from, for the message when it is refused."""
+        name = question.name
+        if name in fixed:
+            return "answers"
+        if question.derived:
+            return f"derived from your answers (set {name} yourself)"
+        if question.follows_kind:
+            return f"the default for kind={context.get('kind')}"
+        return "default"
 
     def missing(
         self,
