@@ -252,7 +252,16 @@ def test_a_refused_combination_is_one_line_naming_both_answers(tmp_path: Path) -
     ("args", "unused"),
     [
         (["--help"], ["importlib.metadata", "jinja2", "rich", "yaml"]),
-        (["recommend", "--json"], ["importlib.metadata", "rich"]),
+        # copier.yml and the rules from their JSON snapshot, its plain expressions
+        # evaluated without Jinja (decide/snapshot.py, decide/expressions.py).
+        (
+            ["recommend", "--json"],
+            ["importlib.metadata", "rich", "yaml", "jinja2"],
+        ),
+        (
+            ["recommend", "--json", "-d", "kind=api", "-d", "needs_auth=true"],
+            ["importlib.metadata", "rich", "yaml", "jinja2"],
+        ),
     ],
 )
 def test_a_cold_start_imports_only_what_the_command_uses(

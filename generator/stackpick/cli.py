@@ -286,11 +286,6 @@ def _questionnaire(template: str | None = None) -> Any:
 
     return Questionnaire(root / "copier.yml")
 
-    root = bundled_template()
-    if template and "://" not in template and (Path(template) / "copier.yml").is_file():
-        root = Path(template)
-    return load_questions(root / "copier.yml")
-
 
 def _request(args: argparse.Namespace) -> Any:
     from stackpick.decide.answers import Request
@@ -309,7 +304,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         from stackpick.report import show_recommendation
 
         ask = Interview(questions, show_recommendation, ask_framework=False)
-    outcome = gather(questions, _request(args), ask=ask)
+    # With nothing to ask, a recommendation needs only the answers the rules read.
+    outcome = gather(questions, _request(args), ask=ask, factors_only=ask is None)
     if args.json:
         from stackpick.report import as_json
 

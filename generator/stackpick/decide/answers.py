@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from stackpick import version
 from stackpick.decide.engine import Recommendation, recommend
-from stackpick.decide.presets import Preset, load_preset_spec
 from stackpick.decide.questions import Questionnaire
 from stackpick.decide.rules import load_rules
 from stackpick.errors import StackpickError
@@ -21,6 +20,7 @@ from stackpick.files import read_yaml_mapping
 from stackpick.locate import preset_path
 
 if TYPE_CHECKING:
+    from stackpick.decide.presets import Preset
     from stackpick.decide.questions import Ask
 
 # Computed by copier.yml itself (from the same rules file); never passed as data.
@@ -155,11 +155,21 @@ def gather(
     ask: Ask | None = None,
     require_complete: bool = False,
     with_secret: bool = False,
+    factors_only: bool = False,
 ) -> Outcome:
-    """Merge every source of answers, ask what is left (when `ask`), and recommend."""
+    """Merge every source of answers, ask what is left (when `ask`), and recommend.
+
+    `factors_only` (a recommendation, nothing to render) resolves only the answers
+    the rules read when nothing else was given: no name, slug or framework is
+    derived only to be thrown away.
+    """
     fixed, origins = _given_answers(questions, request)
     path = preset_path(request.preset_file)
-    preset = load_preset_spec(path, questions) if path else None
+    preset = None
+    if path:  # presets bring URL fetching and git's checks: load them only for one
+        from stackpick.decide.presets import load_preset_spec
+
+        preset = load_preset_spec(path, questions)
     defaults = _defaults(questions, request, preset, fixed, origins)
     pinned = preset.pin.get("framework") if preset else None
     pinned_by = f"preset: {preset.name}" if preset else None
@@ -183,16 +193,17 @@ def gather(
         computed=computed,
         check=preset.refusal if preset else None,
         origins=origins,
+        only=_factors_to_resolve(questions, fixed) if factors_only else None,
     )
-    refused = load_rules().refusal_line(answers)
-    if refused:  # every rule is also checked at its question; this is the backstop
-        raise StackpickError(refused)
+    _refuse_combination(answers)
     final = recommend(
         answers,
-        override=answers["framework"],
+        override=answers.get("framework"),
         overridden_by=pinned_by if pinned else "user",
         given=given,
     )
+    if "framework" not in answers:  # factors only: check the pick with the rest
+        _refuse_combination({**answers, "framework": final.framework})
     final = with_flips(final, answers, given, questions)
     answers["recommendation"] = final.to_dict()
     for key in HIDDEN_FOR_COPIER:
@@ -250,6 +261,28 @@ def _defaults(
         if key not in fixed:
             origins[key] = f"preset '{preset.name}': defaults"
     return defaults
+
+
+def _factors_to_resolve(
+    questions: Questionnaire, fixed: Mapping[str, Any]
+) -> set[str] | None:
+    """The rules' questions, when every given answer is one of them (or hidden).
+
+    A given name, slug or framework is checked with what derives from it (a name's
+    slug), so then every question is resolved, as for a project.
+    """
+    factors = questions.factors()
+    for key in fixed:
+        if key not in factors and not questions.questions[key].hidden:
+            return None
+    return factors
+
+
+def _refuse_combination(answers: dict[str, Any]) -> None:
+    """Every rule is also checked at its question; this is the backstop."""
+    refused = load_rules().refusal_line(answers)
+    if refused:
+        raise StackpickError(refused)
 
 
 def _refuse_missing(absent: list[str]) -> None:

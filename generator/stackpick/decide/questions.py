@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import keyword
 import sys
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,9 +24,11 @@ FALSE_WORDS = {"false", "no", "n", "off", "0"}
 # Hidden from Copier (it cannot act on them: `lock` runs uv after rendering) but the
 # user's to set for stackpick, from --data, an answers file or a preset.
 STACKPICK_OPTIONS = ("lock",)
+# The question whose answer chooses the defaults of the others (rules.yaml `defaults`).
+KIND = "kind"
 
 
-def _parse_copier_yml(path: Path) -> dict[str, Any]:
+def parse_copier_yml(path: Path) -> dict[str, Any]:
     """copier.yml as data, with copier's `!include` resolved."""
     import yaml
 
@@ -105,8 +107,10 @@ class Questionnaire:
     """The questions of a template, with Copier's rendering of their expressions."""
 
     def __init__(self, copier_yml: Path) -> None:
+        from stackpick.decide import snapshot
+
         self.path = copier_yml
-        config = _parse_copier_yml(copier_yml)
+        config = snapshot.load(copier_yml) or parse_copier_yml(copier_yml)
         self._templates: dict[str, Any] = {}
         self.settings = {k: v for k, v in config.items() if k.startswith("_")}
         self.questions: dict[str, Question] = {
@@ -128,17 +132,30 @@ class Questionnaire:
         """Render a Jinja string against `context`; other values pass through.
 
         Each distinct expression is compiled once per run; plain text (no `{`) is
-        returned as it is, without Jinja.
+        returned as it is, and a plain one-line expression is evaluated (see
+        expressions.py), both without Jinja.
         """
         if not isinstance(expression, str):
             return expression
         if "{" not in expression:  # plain text renders to itself
             return expression
-        full = {"_external_data": {"current": {}}, **self._data, **context}
+        from stackpick.decide.expressions import NotPlain, render_plain
+
+        full = self._full_context(context)
+        with suppress(NotPlain):  # one plain `{{ ... }}`: no Jinja needed
+            return render_plain(expression, full)
+        return self.render_with_jinja(expression, context)
+
+    def render_with_jinja(self, expression: str, context: Mapping[str, Any]) -> str:
+        """Render `expression` with Jinja, as Copier does (sandboxed, its filters)."""
         template = self._templates.get(expression)
         if template is None:
             template = self._templates[expression] = self._jinja.from_string(expression)
-        return template.render(full)
+        return template.render(self._full_context(context))
+
+    def _full_context(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers so far, the included data, and Copier's `_external_data`."""
+        return {"_external_data": {"current": {}}, **self._data, **context}
 
     @cached_property
     def _data(self) -> dict[str, Any]:
@@ -276,6 +293,7 @@ class Questionnaire:
         computed: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
         check: Check | None = None,
         origins: Mapping[str, str] | None = None,
+        only: Collection[str] | None = None,
     ) -> dict[str, Any]:
         """Walk the questions in order and return every answer.
 
@@ -283,12 +301,15 @@ class Questionnaire:
         template's defaults; `ask` (interactive) is called for the rest that apply;
         `computed` supplies hidden values (the rules, the recommendation); `check` is
         an extra veto (a preset's forbid list). Values are cast and validated.
+        With `only`, the walk answers just those questions and the given ones (and
+        the hidden values on the way), and ends after the last of them.
         """
         defaults = defaults or {}
         computed = computed or {}
         origins = origins or {}
         context: dict[str, Any] = {}
-        for question in self.questions.values():
+        wanted = None if only is None else {*only, *fixed}
+        for question in self._walk(wanted):
             name = question.name
             if name in computed:
                 context[name] = computed[name](context)
@@ -301,6 +322,20 @@ class Questionnaire:
                     question, fixed, defaults, context, origins, ask, check
                 )
         return context
+
+    def _walk(self, wanted: set[str] | None) -> list[Question]:
+        """The questions to resolve, in order: all, or up to the last one wanted."""
+        questions = list(self.questions.values())
+        if wanted is None:
+            return questions
+        last = max((i for i, q in enumerate(questions) if q.name in wanted), default=-1)
+        return [
+            q for q in questions[: last + 1] if q.name in wanted or q.hidden or q.secret
+        ]
+
+    def factors(self) -> set[str]:
+        """The questions the rules read: the kind, and each whose default it gives."""
+        return {KIND} | {q.name for q in self.public() if q.follows_kind}
 
     def _hidden_value(
         self,
@@ -421,6 +456,8 @@ def _question(name: str, spec: Any) -> Question:
 
 def _has_control(text: str) -> bool:
     """Whether `text` holds a control character (tab aside) that has no place in it."""
+    import unicodedata  # only for given text: the defaults never need it
+
     return any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in text)
 
 

@@ -242,9 +242,14 @@ def _parse_yaml(text: str) -> Any:
 @cache
 def load_rules() -> RuleSet:
     """Parse and validate rules.yaml (once per process: it is read-only data)."""
+    from stackpick.decide import snapshot
+
     path = _rules_file()  # a plain read: importlib.resources is slower to import
-    text = path.read_text(encoding="utf-8") if path else raw_rules_text()
-    return parse_rules(_parse_yaml(text))
+    data = snapshot.rules(path) if path else None  # the same document, from JSON
+    if data is None:
+        text = path.read_text(encoding="utf-8") if path else raw_rules_text()
+        data = _parse_yaml(text)
+    return parse_rules(data)
 
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
@@ -432,8 +437,11 @@ def _defaults(
 def condition_keys(ruleset: RuleSet) -> set[str]:
     """Every answer key some rule, note or extension looks at."""
     keys: set[str] = set()
-    for item in (*ruleset.rules, *ruleset.notes, *sum(ruleset.extensions.values(), ())):
-        for clause in item.when:
+    conditions: list[Condition] = [r.when for r in ruleset.rules]
+    conditions += [n.when for n in ruleset.notes]
+    conditions += [e.when for found in ruleset.extensions.values() for e in found]
+    for condition in conditions:
+        for clause in condition:
             keys.update(clause)
     for rule in ruleset.compatibility:
         for clause in rule.refuse:
