@@ -13,9 +13,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from stackpick.update.deploy import LOCK_FILE
+
 TRUE_WORDS = {"true", "yes", "y", "1", "on"}
 LOCK_TIMEOUT = 300
-LOCK_FILE = "uv.lock"
 # The next step printed when a project has no uv.lock (a comment: it runs verbatim).
 LOCK_LATER_STEP = "# no uv.lock yet: `uv lock` before `docker compose up --build`"
 
@@ -42,7 +43,7 @@ def install_uv_command() -> str:
     from stackpick.locate import bundled_template
 
     env = SandboxedEnvironment(loader=FileSystemLoader(str(bundled_template())))
-    return str(env.get_template("includes/uv.jinja").module.install_uv)
+    return str(vars(env.get_template("includes/uv.jinja").module)["install_uv"])
 
 
 def uv_lock(project: Path, timeout: float = LOCK_TIMEOUT) -> str | None:
