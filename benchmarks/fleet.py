@@ -3,8 +3,8 @@
     python benchmarks/fleet.py [--projects N] [--runs R]
 
 Builds a throwaway template (a clone of this repository tagged v90.0.0, then v90.1.0
-with one more file) and N projects of both frameworks at v90.0.0 with `stackpick new`
-(each timed: their median is the baseline). Then times, R times each:
+with one more file) and N projects of both frameworks at v90.0.0 with `stackpick new
+--no-lock` (each timed: their median is the baseline). Then times, R times each:
 - `stackpick status` of the whole fleet (one `git ls-remote` for the template),
 - `stackpick status --drift` of the fleet, cold (an empty render cache: one render per
   distinct version and answers) and warm (every render cached by an earlier run), and
@@ -90,7 +90,8 @@ def main() -> None:
             framework = ("flask", "django")[i % 2]
             project = fleet / f"{framework}-{i:02}"
             pick = ("-d", f"framework={framework}", "--vcs-ref", "v90.0.0")
-            new = ("new", project, "--defaults", "--template", template, *pick)
+            new = ("new", project, "--defaults", "--no-lock", "--template", template)
+            new += pick
             new_times.append(stackpick(*new, cwd=work))
             projects.append(project)
         status_times, update_times, cold_times, warm_times = [], [], [], []

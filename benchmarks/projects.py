@@ -120,9 +120,16 @@ def sh(*cmd: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None = Non
     return proc
 
 
-def stackpick_new_cmd(dest: Path, answers: dict[str, str], git: bool = True) -> list:
-    """The `stackpick new` command line that renders `answers` without prompting."""
+def stackpick_new_cmd(
+    dest: Path, answers: dict[str, str], git: bool = True, lock: bool = False
+) -> list:
+    """The `stackpick new` command line that renders `answers` without prompting.
+
+    Without `lock`, `--no-lock`: the render alone, as plain `copier copy` does it
+    (`new` would otherwise resolve uv.lock against the package index).
+    """
     cmd = [sys.executable, "-m", "stackpick", "new", str(dest), "--defaults"]
+    cmd += [] if lock else ["--no-lock"]
     # The package is my_site whatever the folder is called (`new` names the project
     # after its folder otherwise).
     cmd += ["--data", "project_name=My Site"]

@@ -12,13 +12,14 @@ other work shares the machine.
 
 The command-line rows are cold, as every user first meets them: each run gets an empty
 cache folder (a fresh XDG_CACHE_HOME); stackpick keeps nothing between runs anyway.
-`stackpick new` is held to plain `copier copy` of the same template and answers (the
-wrapper's own cost: staging, checks, git).
+`stackpick new --no-lock` is held to plain `copier copy` of the same template and
+answers (the wrapper's own cost: staging, checks, git).
 
 Reference rows (no goal) show where the rest of the cost lies: `stackpick new`
-against `django-admin startproject`; the Django starter's own stack serving the
-hello-world view; bare Flask importing every library module a Flask starter's worker
-imports (nothing of the starter's own).
+against `django-admin startproject`; `new` with its default `uv lock` (against the
+package index, with an empty uv cache as every cold run here) against `--no-lock`;
+the Django starter's own stack serving the hello-world view; bare Flask importing
+every library module a Flask starter's worker imports (nothing of the starter's own).
 
 Everything runs from byte-compiled modules, as an installed package does (pip and uv
 compile at install time; a served project writes its own on the first start). With
@@ -158,6 +159,9 @@ def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
             "new": lambda n: projects.stackpick_new_cmd(
                 out / f"new{n}", projects.DJANGO_FULL
             ),
+            "locked": lambda n: projects.stackpick_new_cmd(
+                out / f"locked{n}", projects.DJANGO_FULL, lock=True
+            ),
             "copier": lambda n: projects.copier_copy_cmd(
                 out / f"copier{n}", projects.DJANGO_FULL
             ),
@@ -167,16 +171,22 @@ def render_rows(work: Path, args: argparse.Namespace) -> list[Row]:
     )
     return [
         timing_row(
-            "`stackpick new` (Django, API + admin) / plain `copier copy` of that "
-            "template and answers",
+            "`stackpick new --no-lock` (Django, API + admin) / plain `copier copy` "
+            "of that template and answers",
             found["copier"],
             found["new"],
             "<= 1.3",
         ),
         timing_row(
-            "(reference) `stackpick new` / `django-admin startproject`",
+            "(reference) `stackpick new --no-lock` / `django-admin startproject`",
             found["startproject"],
             found["new"],
+        ),
+        timing_row(
+            "(reference) `stackpick new` (with `uv lock`, cold cache) / "
+            "`stackpick new --no-lock`",
+            found["new"],
+            found["locked"],
         ),
     ]
 

@@ -147,7 +147,9 @@ def test_a_failure_mid_render_leaves_everything_as_it_was(
     before = snapshot(work)
     inject(monkeypatch)
     git = [] if failure == "commit" else ["--no-git"]
-    code = cli.main(["new", dest, "--defaults", "-d", "kind=api", *git, *options])
+    code = cli.main(
+        ["new", dest, "--defaults", "--no-lock", "-d", "kind=api", *git, *options]
+    )
     err = capsys.readouterr().err
     assert code == exit_code, err
     assert message in err
@@ -175,10 +177,10 @@ def test_after_render_hook_failure(work: Path) -> None:
 def test_success_after_a_failure_in_the_same_place(work: Path, monkeypatch) -> None:
     """A failed attempt leaves nothing in the way of the next one."""
     first_commit_fails(monkeypatch)
-    assert cli.main(["new", "site", "--defaults"]) == 2
+    assert cli.main(["new", "site", "--defaults", "--no-lock"]) == 2
     monkeypatch.undo()
     monkeypatch.chdir(work)
-    assert cli.main(["new", "site", "--defaults", "--no-git"]) == 0
+    assert cli.main(["new", "site", "--defaults", "--no-git", "--no-lock"]) == 0
     assert (work / "site" / ".copier-answers.yml").is_file()
     assert [p.name for p in work.iterdir()] == ["site"]
 
@@ -188,7 +190,7 @@ def test_an_existing_empty_folder_is_kept_itself(work: Path) -> None:
     site = work / "site"
     site.mkdir(mode=0o750)
     inode = site.stat().st_ino
-    assert cli.main(["new", "site", "--defaults", "--no-git"]) == 0
+    assert cli.main(["new", "site", "--defaults", "--no-git", "--no-lock"]) == 0
     assert site.stat().st_ino == inode
     assert oct(site.stat().st_mode & 0o777) == oct(0o750)
     assert (site / "README.md").is_file()

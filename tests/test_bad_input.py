@@ -65,7 +65,7 @@ def refused_subprocess(work: Path, args: list[str], *needles: str, **kw) -> str:
     return proc.stderr
 
 
-NEW = ["new", "site", "--defaults", "--no-git"]
+NEW = ["new", "site", "--defaults", "--no-git", "--no-lock"]
 
 
 # -- the destination ------------------------------------------------------------------

@@ -28,6 +28,7 @@ from support import (
     copy_template_folder,
     run_stackpick,
     sh,
+    without_lock,
 )
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -44,7 +45,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
     def run(*args: str | Path, cwd: Path) -> Any:
         monkeypatch.chdir(cwd)
-        code = main([str(arg) for arg in args])
+        code = main([str(arg) for arg in without_lock(args)])  # `new`: --no-lock
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(args, code, out, err)
 
@@ -281,7 +282,7 @@ def test_a_destination_on_another_file_system_is_bad_input(tmp_path: Path) -> No
         pytest.skip("no unprivileged mount namespace here to mount a file system")
     script = (
         f"mount -t tmpfs none {mount_point} && "
-        f"exec {sys.executable} -m stackpick new {mount_point} --defaults"
+        f"exec {sys.executable} -m stackpick new {mount_point} --defaults --no-lock"
     )
     proc = subprocess.run(
         [unshare, "-rm", "sh", "-c", script],

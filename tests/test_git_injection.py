@@ -19,7 +19,12 @@ from typing import Any
 
 import pytest
 
-from support import answers_only_project, assert_one_line, run_stackpick
+from support import (
+    answers_only_project,
+    assert_one_line,
+    run_stackpick,
+    without_lock,
+)
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -57,7 +62,7 @@ def run(
         monkeypatch.chdir(cwd)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        code = main([str(arg) for arg in args])
+        code = main([str(arg) for arg in without_lock(args)])  # `new`: --no-lock
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(args, code, out, err)
 

@@ -30,7 +30,7 @@ from support import (
     snapshot,
 )
 
-NEW = ["new", "site", "--defaults", "--no-git"]
+NEW = ["new", "site", "--defaults", "--no-git", "--no-lock"]
 
 
 @pytest.fixture

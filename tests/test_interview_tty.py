@@ -43,7 +43,7 @@ def work(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_interview_summary_change_and_accept(work: Path) -> None:
-    term = Terminal(["new", "ledger-hub", "--no-git"], work)
+    term = Terminal(["new", "ledger-hub", "--no-git", "--no-lock"], work)
     term.wait_for(WELCOME[:40].encode())
     asked = prompts(Request())
     total = len(asked)
@@ -93,7 +93,9 @@ def test_interview_summary_change_and_accept(work: Path) -> None:
 
 @pytest.mark.slow
 def test_a_refused_choice_is_greyed_out_with_its_reason(work: Path) -> None:
-    term = Terminal(["new", "site", "--no-git", "-d", "needs_api=false"], work)
+    term = Terminal(
+        ["new", "site", "--no-git", "--no-lock", "-d", "needs_api=false"], work
+    )
     asked = prompts(Request(data=["needs_api=false"]))
     for text in asked:
         term.wait_for(text)

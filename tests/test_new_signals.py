@@ -207,7 +207,7 @@ def test_a_signal_copier_catches_still_stops_the_run(
     monkeypatch.setattr(Question, "render_value", render_value)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("STACKPICK_PRESET", raising=False)
-    code = main(["new", "site", "--defaults", "--no-git"])
+    code = main(["new", "site", "--defaults", "--no-git", "--no-lock"])
     err = capsys.readouterr().err
     assert sent and code == 128 + signal.SIGTERM, err
     assert_one_line(err, "Stopped by SIGTERM")

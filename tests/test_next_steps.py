@@ -19,13 +19,16 @@ import pytest
 import yaml
 
 from factors import QUESTIONS
+from stackpick.render.lock import LOCK_LATER_STEP
 from stackpick.render.plan import folder_defaults, name_from_folder
+from support import without_lock
 
 
 def stackpick(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`stackpick ARGS`; `new` with `--no-lock` (see `without_lock`)."""
     env = {k: v for k, v in os.environ.items() if k != "STACKPICK_PRESET"}
     return subprocess.run(
-        [sys.executable, "-m", "stackpick", *args],
+        [sys.executable, "-m", "stackpick", *without_lock(args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -72,7 +75,9 @@ def test_next_steps_are_the_readmes_start_section(tmp_path: Path, shape: str) ->
     project = tmp_path / "proj"
     steps = printed(proc.stdout, "Next:")
     assert steps[0] == f"cd {project}"
-    assert steps[1:-1] == readme_start(project)
+    assert steps[1:-2] == readme_start(project)
+    # No uv.lock (--no-lock): the last step says to lock before building the image.
+    assert steps[-2:] == ["python -m pytest", LOCK_LATER_STEP]
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     text = "\n".join(steps)
     sql = (

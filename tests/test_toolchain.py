@@ -28,7 +28,6 @@ from typing import Any
 import pytest
 import yaml
 
-from stackpick.render.lock import uv_lock, wants_lock
 from support import (
     BIN,
     HttpClient,
@@ -629,93 +628,6 @@ def test_image_healthcheck_against_gunicorn(copie: Any, framework: str) -> None:
         # And it fails when nothing answers (a check that cannot fail proves nothing).
     failed = run([sys.executable, *check[1:]], cwd=project, env=env, check=False)
     assert failed.returncode != 0
-
-
-# ---- stackpick new --lock -------------------------------------------------------
-
-
-def test_wants_lock_reads_the_flag_and_the_answer() -> None:
-    assert wants_lock(True, None)
-    assert wants_lock(False, True) and wants_lock(False, "yes")
-    assert not wants_lock(False, False) and not wants_lock(False, "false")
-    assert not wants_lock(False, None)
-
-
-def test_lock_without_uv_says_how_in_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    note = uv_lock(tmp_path)
-    assert note and "\n" not in note
-    assert "uv is not installed" in note and "`uv lock`" in note
-
-
-def test_lock_with_the_index_out_of_reach(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\nversion = "0"\ndependencies = ["flask"]\n'
-    )
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("UV_OFFLINE", "1")
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
-    note = uv_lock(tmp_path)
-    assert note and "\n" not in note and "`uv lock`" in note
-    assert not (tmp_path / "uv.lock").exists()
-
-
-def _new(
-    dest: Path, *args: str, env: Mapping[str, str]
-) -> subprocess.CompletedProcess[str]:
-    return run(
-        [sys.executable, "-m", "stackpick", "new", str(dest), "--defaults", *args],
-        cwd=dest.parent,
-        env={
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "generator"),
-            **env,
-        },
-        check=False,
-    )
-
-
-@pytest.mark.slow
-def test_new_lock_offline_creates_the_project_and_says_how(tmp_path: Path) -> None:
-    proc = _new(
-        tmp_path / "site",
-        "--lock",
-        env={"UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "empty")},
-    )
-    assert proc.returncode == 0, proc.stderr
-    notes = [line for line in proc.stdout.splitlines() if "uv.lock not created" in line]
-    assert len(notes) == 1 and "`uv lock`" in notes[0]
-    assert (tmp_path / "site/pyproject.toml").is_file()
-    assert not (tmp_path / "site/uv.lock").exists()
-
-
-@pytest.mark.slow
-def test_new_lock_answer_writes_a_committed_lockfile(
-    tmp_path: Path, tool_caches: dict[str, str]
-) -> None:
-    proc = _new(
-        tmp_path / "site",
-        "--data",
-        "lock=true",
-        "--data",
-        "framework=flask",
-        env=tool_caches,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "uv.lock not created" not in proc.stdout
-    lock = tmp_path / "site" / "uv.lock"
-    assert lock.is_file() and 'name = "flask"' in lock.read_text()
-    tracked = run(["git", "ls-files", "uv.lock"], cwd=lock.parent).stdout.split()
-    assert tracked == ["uv.lock"]
-    # The lock matches the project: CI's `uv sync --locked` would accept it.
-    run(
-        [str(BIN / "uv"), "lock", "--check", "--offline"],
-        cwd=lock.parent,
-        env=tool_caches,
-    )
 
 
 @pytest.mark.slow

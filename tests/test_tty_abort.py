@@ -104,7 +104,7 @@ class Terminal:
 def abort_at(work: Path, prompt: int, keys: bytes, dest: str = "site") -> None:
     """Take the defaults up to PROMPTS[prompt], type `keys` there, check the result."""
     before = snapshot(work)
-    term = Terminal(["new", dest, "--no-git"], work)
+    term = Terminal(["new", dest, "--no-git", "--no-lock"], work)
     for text, _ in PROMPTS[:prompt]:
         term.wait_for(text)
         term.type(ENTER)
@@ -149,7 +149,7 @@ def test_abort_with_force_leaves_the_folder_as_it_was(work: Path) -> None:
     site.mkdir()
     (site / "README.md").write_text("mine\n")
     before = snapshot(work)
-    term = Terminal(["new", "site", "--no-git", "--force"], work)
+    term = Terminal(["new", "site", "--no-git", "--no-lock", "--force"], work)
     term.wait_for(PROMPTS[0][0])
     term.type(CTRL_C)
     code, err = term.finish()
@@ -159,7 +159,7 @@ def test_abort_with_force_leaves_the_folder_as_it_was(work: Path) -> None:
 
 def test_the_interactive_flow_completes(work: Path) -> None:
     """The same terminal driver, answering every prompt: a project is written."""
-    term = Terminal(["new", "site", "--no-git"], work)
+    term = Terminal(["new", "site", "--no-git", "--no-lock"], work)
     term.wait_for(PROMPTS[0][0])
     term.type(CTRL_U + b"Terminal Test" + ENTER)
     for text, _ in PROMPTS[1:]:

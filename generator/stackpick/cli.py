@@ -115,8 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument(
         "--lock",
-        action="store_true",
-        help="run `uv lock` after rendering (needs uv and the package index)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write uv.lock with `uv lock` before the first commit (the default, "
+        "when uv and the package index are reachable); --no-lock skips it",
     )
     new.add_argument(
         "--update-source",
@@ -398,7 +400,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             git=not args.no_git,
             update_source=args.update_source,
             after_render=lock
-            if wants_lock(args.lock, outcome.answers.get("lock"))
+            if wants_lock(args.lock, outcome.answers.get("lock", True))
             else None,
         )
     result.notes.extend(lock_notes)
@@ -456,6 +458,7 @@ def _print_next_steps(
 ) -> None:
     import shlex
 
+    from stackpick.render.lock import LOCK_FILE, LOCK_LATER_STEP
     from stackpick.render.plan import next_steps
 
     answers = outcome.answers
@@ -475,6 +478,8 @@ def _print_next_steps(
     for line in next_steps(questions.path.parent, answers):
         print(f"  {line}")
     print("  python -m pytest")
+    if not (result.path / LOCK_FILE).is_file():
+        print(f"  {LOCK_LATER_STEP}")
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

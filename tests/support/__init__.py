@@ -84,6 +84,7 @@ from support.repos import (
     stackpick,
     start_cli,
     start_paused,
+    without_lock,
 )
 
 __all__ = [
@@ -148,5 +149,6 @@ __all__ = [
     "unavailable",
     "venv_with_project",
     "wait_for_http",
+    "without_lock",
     "worker_rss_kib",
 ]

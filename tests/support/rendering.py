@@ -24,7 +24,7 @@ from support.paths import (
     TEMPLATE_SUFFIXES,
 )
 from support.processes import postgres_version, run
-from support.repos import clean_env
+from support.repos import clean_env, without_lock
 
 
 def rendered_files(project: Path) -> list[Path]:
@@ -123,9 +123,10 @@ def run_stackpick(
 
     `env` is the whole environment (default: this one). With `check`, a non-zero exit
     fails the test with the output; otherwise the caller looks at the exit code.
+    `new` runs with `--no-lock` unless the test chose (see `without_lock`).
     """
     proc = subprocess.run(
-        [sys.executable, "-m", "stackpick", *map(str, args)],
+        [sys.executable, "-m", "stackpick", *without_lock([str(a) for a in args])],
         cwd=cwd,
         capture_output=True,
         text=True,

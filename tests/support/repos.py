@@ -4,10 +4,11 @@ update, check, status and fleet tests."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import yaml
@@ -47,14 +48,34 @@ def sh(
     return proc
 
 
+LOCK_CHOICE = re.compile(r"^(--lock|--no-lock|(--data=|-d)?lock=.*)$")
+
+
+def without_lock(args: Sequence[str | Path]) -> list[str | Path]:
+    """`new ARGS` with `--no-lock`, unless the test chose about the lock itself.
+
+    `new` locks by default, which resolves against the package index (slow, network):
+    only the tests of locking want that, and they say so (`--lock`, a `lock` answer,
+    or a run of their own without these helpers). Other commands are left as given.
+    """
+    command = next((str(a) for a in args if not str(a).startswith("-")), None)
+    if command != "new" or any(LOCK_CHOICE.match(str(a)) for a in args):
+        return list(args)
+    at = [str(a) for a in args].index("new") + 1
+    return [*args[:at], "--no-lock", *args[at:]]
+
+
 def stackpick(
     *args: str | Path,
     cwd: Path,
     check: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The stackpick command line, as a user runs it."""
-    return sh(sys.executable, "-m", "stackpick", *args, cwd=cwd, check=check, env=env)
+    """The stackpick command line, as a user runs it (`new` with `--no-lock`)."""
+    return sh(
+        sys.executable, "-m", "stackpick", *without_lock(args),
+        cwd=cwd, check=check, env=env,
+    )  # fmt: skip
 
 
 def clone_template(work: Path, first_tag: str | None = "v90.0.0") -> Path:
@@ -128,9 +149,10 @@ def clean_env(**extra: str) -> dict[str, str]:
 def start_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
-    """`python -m stackpick ARGS` started in the background (stderr a pipe)."""
+    """`python -m stackpick ARGS` started in the background (stderr a pipe;
+    `new` with `--no-lock`)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "stackpick", *args],
+        [sys.executable, "-m", "stackpick", *without_lock(args)],
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
