@@ -215,6 +215,7 @@ class RenderCache:
                 jobs.setdefault(folder, (source, commit, dict(answers)))
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         workers = min(len(jobs), _cpus())
         if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -226,8 +227,11 @@ class RenderCache:
             for folder, (source, commit, answers) in jobs.items()
         ]
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            made = sum(pool.map(_render_job, args))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                made = sum(pool.map(_render_job, args))
+        except BrokenProcessPool:  # a worker died (out of memory?): render serially
+            return 0
         self.misses += made
         return made
 
