@@ -8,20 +8,24 @@ projects of both frameworks are rendered once for the module at mixed versions:
 
     name                   framework  version  what is special
     django-broken-preset   django     v90.2.0  preset; database set to sqlite by hand
-    django-current-preset  django     v90.2.0  preset at v1: the healthy one
+    django-current-preset  django     v90.2.0  preset at v1; edited ci.yml, which the
+                                               preset locks
     django-dirty           django     v90.1.0  an uncommitted file
     django-edited          django     v90.0.0  the user retitled the README
     django-old             django     v90.0.0
     django-preset-moved    django     v90.2.0  preset at main, which changed since
-    flask-current          flask      v90.2.0
+    flask-current          flask      v90.2.0  edited the Dockerfile (not locked),
+                                               deleted .pre-commit-config.yaml
     flask-dirty            flask      v90.0.0  an uncommitted edit
-    flask-edited           flask      v90.1.0  the user retitled the README
+    flask-edited           flask      v90.1.0  the user retitled the README and
+                                               added a module of its own
     flask-gone             flask      v90.1.0  its template was deleted
     flask-old              flask      v90.0.0
     flask-preset           flask      v90.1.0  preset at v1
 
 plus `notes/`, a folder that is no project. `status` and `check` run on that fleet
-as it is; the multi-project update runs on a copy of it.
+as it is (with `--drift`: its content drift, and the board in Chromium); the
+multi-project update runs on a copy of it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import ssl
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -43,10 +48,12 @@ import pytest
 import yaml
 
 from support import (
+    chromium_page,
     clone_template,
     commit_and_tag,
     require,
     retitle_readme,
+    screenshot,
     sh,
     stackpick,
 )
@@ -59,6 +66,7 @@ PRESET = {
     "name": "Platform",
     "pin": {"database": "postgresql"},
     "forbid": {"database": {"sqlite": "Production parity: use PostgreSQL."}},
+    "locked": [".github/workflows/**", "Dockerfile.locked-example"],
 }
 USER_TITLE = "# Fleet project, as its team titled it\n"
 # name: (framework, version, preset ref or None)
@@ -172,6 +180,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     with (fleet.project("flask-dirty") / "README.md").open("a") as stream:
         stream.write("Work in progress.\n")
     (fleet.project("django-dirty") / "scratch.txt").write_text("not committed\n")
+    edit_as_teams_do(fleet)
     broken = fleet.project("django-broken-preset") / ".copier-answers.yml"
     broken.write_text(broken.read_text().replace("postgresql", "sqlite"))
     commit_all(fleet.project("django-broken-preset"), "Back to SQLite, by hand")
@@ -182,6 +191,24 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     (fleet.root / "notes").mkdir()
     (fleet.root / "notes" / "todo.txt").write_text("not a project\n")
     return fleet
+
+
+def edit_as_teams_do(fleet: Fleet) -> None:
+    """The drift cases: a locked file edited, an unlocked one edited and a template
+    file deleted, and the project's own module (committed, as teams do)."""
+    ci = fleet.project("django-current-preset") / ".github" / "workflows" / "ci.yml"
+    ci.write_text(ci.read_text() + "  # a step the platform team never reviewed\n")
+    commit_all(fleet.project("django-current-preset"), "CI: our own step")
+    current = fleet.project("flask-current")
+    dockerfile = current / "Dockerfile"
+    lines = dockerfile.read_text().splitlines(keepends=True)
+    dockerfile.write_text("".join([*lines[:2], "# pinned by ops\n", *lines[3:]]))
+    (current / ".pre-commit-config.yaml").unlink()
+    commit_all(current, "Dockerfile: ops note; no pre-commit")
+    own = fleet.project("flask-edited")
+    package = next(p for p in own.iterdir() if (p / "__init__.py").is_file())
+    (package / "billing.py").write_text('"""Billing."""\n')
+    commit_all(own, "Billing, our own module")
 
 
 def status_json(fleet: Fleet, root: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -318,6 +345,260 @@ def test_check_cannot_tell_says_which(fleet: Fleet) -> None:
     assert "template-gone" in gone.stderr and "unreachable" in gone.stderr
     notes = check(fleet, "notes")
     assert "not a stackpick project" in notes.stderr
+
+
+# -- content drift and the board -------------------------------------------------------
+
+
+@dataclass
+class DriftRun:
+    rows: dict[str, dict[str, Any]]  # `status --drift --json`, by project name
+    env: dict[str, str]  # the render cache the run filled
+    board: Path  # the page `--html` wrote
+    renders: Path
+
+
+@pytest.fixture(scope="module")
+def drift_run(fleet: Fleet) -> DriftRun:
+    """`status --drift --json --html` over the whole fleet, once, on a new cache."""
+    env = {"XDG_CACHE_HOME": str(fleet.work / "cache")}
+    site = fleet.work / "site"
+    site.mkdir()
+    proc = stackpick(
+        "status", "--find", fleet.root, "--drift", "--json", "--html",
+        site / "index.html", cwd=fleet.work, env=env,
+    )  # fmt: skip
+    rows = {row["name"]: row for row in json.loads(proc.stdout)}
+    renders = fleet.work / "cache" / "stackpick" / "renders"
+    return DriftRun(rows, env, site / "index.html", renders)
+
+
+def drift_check(
+    fleet: Fleet, drift_run: DriftRun, name: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return stackpick(
+        "check", fleet.project(name), "--drift", *extra,
+        cwd=fleet.work, check=False, env=drift_run.env,
+    )  # fmt: skip
+
+
+def by_path(drift: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["path"]: item for item in drift["files"]}
+
+
+UNTOUCHED = ["django-old", "django-preset-moved", "flask-old", "flask-preset"]
+
+
+def test_status_drift_over_the_whole_fleet(drift_run: DriftRun) -> None:
+    rows = drift_run.rows
+    assert sorted(rows) == sorted(PROJECTS)
+    assert "drift" not in rows["flask-gone"]  # its template is gone: cannot tell
+    for name in UNTOUCHED:
+        drift = rows[name]["drift"]
+        assert drift["files"] == [] and drift["locked_violations"] == [], name
+        assert drift["summary"]["unchanged"] > 40
+    locked = rows["django-current-preset"]["drift"]
+    assert locked["locked_violations"] == [".github/workflows/ci.yml"]
+    assert by_path(locked)[".github/workflows/ci.yml"] == {
+        "path": ".github/workflows/ci.yml",
+        "state": "edited",
+        "owner": "template",
+        "added_lines": 1,
+        "removed_lines": 0,
+        "locked": True,
+    }
+    assert rows["django-current-preset"]["behind"] is False
+    # The answers set to SQLite by hand render another CI file than the project has:
+    # that project drifted from its own record on a locked path too.
+    on_locked = [
+        n for n in sorted(rows) if rows[n].get("drift", {}).get("locked_violations")
+    ]
+    assert on_locked == ["django-broken-preset", "django-current-preset"]
+    # Uncommitted work is what a reviewer sees too: an edit of the project's README,
+    # and a new file of its own.
+    assert rows["flask-dirty"]["drift"]["summary"]["project_edited"] == 1
+    added = by_path(rows["django-dirty"]["drift"])["scratch.txt"]
+    assert (added["state"], added["owner"]) == ("added", "project")
+    # One render per distinct (version, answers): eleven templates reachable.
+    cached = [p for p in drift_run.renders.iterdir() if not p.name.startswith(".")]
+    assert len(cached) == 11
+    # No secret survives in the cache: files made once per project are dropped.
+    assert not list(drift_run.renders.rglob(".env"))
+    text = drift_run.board.read_text()
+    summary = (
+        "12 repositories: 4 current, 7 behind, 2 drifted on locked files, 1 unknown"
+    )
+    assert f'<p class="summary" id="summary">{summary}</p>' in text
+    # Self-contained: nothing loaded from elsewhere, so it works from file://.
+    assert " src=" not in text and "http" not in text
+
+
+def test_an_edit_to_a_locked_path_fails_check(
+    fleet: Fleet, drift_run: DriftRun
+) -> None:
+    assert check(fleet, "django-current-preset").returncode == 0  # versions only
+    text = drift_check(fleet, drift_run, "django-current-preset")
+    assert text.returncode == 1, text.stdout + text.stderr
+    assert "edited   template .github/workflows/ci.yml (+1 -0)  LOCKED" in text.stdout
+    assert "Locked paths differ from the template" in text.stdout
+    data = json.loads(
+        drift_check(fleet, drift_run, "django-current-preset", "--json").stdout
+    )
+    assert data["drift"] == drift_run.rows["django-current-preset"]["drift"]
+
+
+def test_an_unlocked_edit_and_a_deleted_file_are_reported_and_pass(
+    fleet: Fleet, drift_run: DriftRun
+) -> None:
+    proc = drift_check(fleet, drift_run, "flask-current", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    drift = json.loads(proc.stdout)["drift"]
+    files = by_path(drift)
+    dockerfile = files["Dockerfile"]
+    assert (dockerfile["state"], dockerfile["owner"], dockerfile["locked"]) == (
+        "edited",
+        "template",
+        False,
+    )
+    assert (dockerfile["added_lines"], dockerfile["removed_lines"]) == (1, 1)
+    assert files[".pre-commit-config.yaml"]["state"] == "deleted"
+    assert files[".pre-commit-config.yaml"]["owner"] == "template"
+    summary = drift["summary"]
+    assert (summary["edited"], summary["deleted"], summary["locked_violations"]) == (
+        1,
+        1,
+        0,
+    )
+
+
+def test_the_projects_own_files_are_not_drift(
+    fleet: Fleet, drift_run: DriftRun
+) -> None:
+    drift = drift_run.rows["flask-edited"]["drift"]
+    files = by_path(drift)
+    assert (files["README.md"]["state"], files["README.md"]["owner"]) == (
+        "edited",
+        "project",
+    )
+    added = [f for f in files.values() if f["path"].endswith("/billing.py")]
+    assert [(f["state"], f["owner"]) for f in added] == [("added", "project")]
+    summary = drift["summary"]
+    assert (summary["edited"], summary["deleted"], summary["added"]) == (0, 0, 1)
+    assert summary["project_edited"] == 1
+    assert drift["locked_violations"] == []
+    # What the template makes once per project (a fresh .env) is never compared.
+    assert ".env" not in files
+    assert drift_run.rows["django-edited"]["drift"]["summary"]["edited"] == 0
+
+
+def test_a_second_drift_run_renders_nothing(fleet: Fleet, drift_run: DriftRun) -> None:
+    before = sorted(p.name for p in drift_run.renders.iterdir())
+    proc = stackpick(
+        "status", "--find", fleet.root, "--drift", "--json",
+        cwd=fleet.work, env=drift_run.env,
+    )  # fmt: skip
+    rows = {row["name"]: row for row in json.loads(proc.stdout)}
+    assert rows == drift_run.rows
+    assert sorted(p.name for p in drift_run.renders.iterdir()) == before
+
+
+@pytest.fixture(scope="module")
+def board_url(drift_run: DriftRun) -> Iterator[str]:
+    """The board `status --drift --html` wrote, on 127.0.0.1 (for Lighthouse)."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(drift_run.board.parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def visible_names(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        "#fleet tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.name)"
+    )
+
+
+def test_the_board_sorts_and_filters_in_chromium(
+    drift_run: DriftRun, board_url: str
+) -> None:
+    rows = drift_run.rows
+    with chromium_page() as (page, problems):
+        page.goto(board_url)
+        assert visible_names(page) == sorted(PROJECTS)
+        page.get_by_role("button", name="Status").click()
+        statuses = page.eval_on_selector_all(
+            "#fleet tbody tr", "rows => rows.map(r => r.dataset.status)"
+        )
+        assert statuses == sorted(statuses)
+        page.get_by_role("button", name="Drift").click()
+        page.get_by_role("button", name="Drift").click()
+        first = page.eval_on_selector("#fleet tbody tr", "r => r.dataset.drift")
+        most = max(
+            r["drift"]["summary"]["edited"] + r["drift"]["summary"]["deleted"]
+            for r in rows.values()
+            if "drift" in r
+        )
+        assert int(first) == most > 0  # the most drifted repository first
+        page.get_by_label("Filter by name, framework or preset").fill("flask")
+        flask = sorted(visible_names(page))
+        assert flask == sorted(n for n in PROJECTS if "flask" in n)
+        assert page.inner_text("#shown") == "6 shown"
+        page.get_by_label("Filter by name, framework or preset").fill("")
+        page.get_by_label("Show").select_option("locked")
+        assert sorted(visible_names(page)) == [
+            "django-broken-preset",
+            "django-current-preset",
+        ]
+        page.get_by_label("Show").select_option("")
+        page.locator("tr[data-name=django-current-preset] summary").click()
+        assert ".github/workflows/ci.yml" in page.inner_text(
+            "tr[data-name=django-current-preset]"
+        )
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the board scrolls sideways on a phone: {width}px"
+        screenshot(page, "fleet-board-phone")
+        assert problems == []
+
+
+def test_the_board_from_file_url(fleet: Fleet, drift_run: DriftRun) -> None:
+    page_file = fleet.work / "file-board.html"
+    stackpick(
+        "status", "--find", fleet.root, "--html", page_file,
+        cwd=fleet.work, env=drift_run.env,
+    )  # fmt: skip
+    with chromium_page() as (page, problems):
+        page.goto(page_file.as_uri())
+        assert len(visible_names(page)) == len(PROJECTS)
+        assert "drifted on locked files" not in page.inner_text("#summary")
+        screenshot(page, "fleet-board")
+        assert problems == []
+
+
+def test_the_board_is_accessible(board_url: str) -> None:
+    from test_lighthouse import lighthouse
+
+    scores = lighthouse(board_url, "fleet-board")
+    assert scores["accessibility"] >= 95, scores
+
+
+def test_a_locked_entry_must_be_a_list_of_paths(fleet: Fleet) -> None:
+    bad = fleet.work / "bad.yml"
+    bad.write_text("name: Bad\nlocked: .github/workflows/**\n")
+    proc = stackpick(
+        "new", fleet.work / "never", "--defaults", "--preset", bad,
+        cwd=fleet.work, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"stackpick: preset {bad}: 'locked' must be a list of paths, "
+        "e.g. - .github/workflows/**"
+    ]
+    assert not (fleet.work / "never").exists()
 
 
 # -- presets recorded in the project ---------------------------------------------------

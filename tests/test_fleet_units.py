@@ -16,8 +16,11 @@ from factors import QUESTIONS
 from stackpick.cli import main
 from stackpick.decide.presets import split_git_spec
 from stackpick.errors import StackpickError
+from stackpick.fleet.drift import answers_key
+from stackpick.fleet.exports import TemplateExports
+from stackpick.fleet.presets import PresetCache, preset_on_update
 from stackpick.fleet.versions import Recorded, changelog_between, latest_release
-from support import ROOT
+from support import ROOT, commit_and_tag, sh
 
 CHANGELOG = """# Changelog
 
@@ -117,3 +120,53 @@ def test_status_and_update_refuse_without_projects(
     assert main(["update", "--all-under", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "--find" in err and "no stackpick projects below" in err
+
+
+def test_equal_answers_share_one_render_key() -> None:
+    base = {"project_name": "Twin Site", "framework": "flask"}
+    key = answers_key("/t", "v1.0.0", base)
+    # Copier's own records (`_commit`, `_src_path`) and the order are no difference.
+    assert answers_key("/t", "v1.0.0", {**base, "_commit": "v1.0.0"}) == key
+    assert answers_key("/t", "v1.0.0", dict(reversed(base.items()))) == key
+    assert answers_key("/t", "v1.1.0", base) != key
+    assert answers_key("/t", "v1.0.0", {**base, "project_name": "Other"}) != key
+
+
+def small_template(tmp_path: Path) -> Path:
+    """A git template whose v2 asks one question more than v1 (`status_page`)."""
+    repo = tmp_path / "template"
+    repo.mkdir()
+    sh("git", "init", "-q", cwd=repo)
+    questions = (
+        "project_name:\n  type: str\n  default: Site\n"
+        "project_slug:\n  type: str\n  default: site\n"
+        "framework:\n  type: str\n  choices: [flask, django]\n  default: flask\n"
+    )
+    (repo / "copier.yml").write_text(questions)
+    commit_and_tag(repo, "v1")
+    (repo / "copier.yml").write_text(
+        questions + "status_page:\n  type: bool\n  default: false\n"
+    )
+    commit_and_tag(repo, "v2")
+    return repo
+
+
+def test_a_preset_is_checked_against_the_version_it_goes_to(tmp_path: Path) -> None:
+    template = small_template(tmp_path)
+    preset = tmp_path / "platform.yml"
+    preset.write_text("name: Platform\ndefaults:\n  status_page: true\n")
+    presets = PresetCache(TemplateExports())
+    with pytest.raises(StackpickError, match="unknown key 'status_page'"):
+        presets.load(str(preset), str(template), "v1")
+    answers = {"_src_path": str(template), "_commit": "v1", "framework": "flask"}
+    source = str(preset)
+    pins, recorded, new = preset_on_update(presets, source, answers, "v2")
+    assert (pins, new) == ([], ["status_page=true"])
+    assert recorded[0].startswith("preset_hash=sha256:")
+    # Answered already (or a question v1 asked): the project's answer stands.
+    assert (
+        preset_on_update(presets, source, {**answers, "_commit": "v2"}, "v2")[2] == []
+    )
+    preset.write_text("name: Platform\ndefaults:\n  status_pages: true\n")
+    with pytest.raises(StackpickError, match="did you mean 'status_page'"):
+        preset_on_update(PresetCache(TemplateExports()), source, answers, "v2")

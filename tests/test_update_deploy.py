@@ -6,7 +6,8 @@ a dependency (a stale `uv.lock`), a Django migration and an Alembic revision bes
 the project's own (two leaves, two heads), an environment variable and a question;
 then `stackpick update --branch` runs on a Django and a Flask project that each added
 a migration of their own, and must re-lock, name the merge commands, answer the new
-question without prompting, and say what to do before deploying.
+question without prompting (the Flask project's team preset answers it, the Django
+project gets its default), and say what to do before deploying.
 """
 
 from __future__ import annotations
@@ -87,8 +88,12 @@ def test_before_you_deploy_names_variables_migrations_and_versions() -> None:
         "new migrations to run: items/migrations/0003_more.py",
         "Python requirement changed: >=3.11 -> >=3.12",
         "Django requirement changed: django>=5.2,<6 -> django>=6.1,<6.2",
-        "new question 'greeting' answered 'hello' (its default or the preset)",
+        "new question 'greeting' answered 'hello' (its default)",
     ]
+    by_preset = deploy.before_you_deploy(
+        before, before, {"greeting": "hi"}, {"greeting"}
+    )
+    assert by_preset == ["new question 'greeting' answered 'hi' (the team preset)"]
     assert deploy.before_you_deploy(before, before, {}) == []
 
 
@@ -146,11 +151,14 @@ def test_a_fleet_update_relocks_and_names_what_to_merge_and_deploy(
     template = clone_template(tmp_path, "v90.0.0")
     fleet = tmp_path / "fleet"
     fleet.mkdir()
+    preset = tmp_path / "platform.yml"
+    preset.write_text("name: Platform\n")
     for framework in ("django", "flask"):
+        with_preset = ["--preset", preset] if framework == "flask" else []
         stackpick(
             "new", fleet / framework, "--defaults", "--template", template,
             "--vcs-ref", "v90.0.0", "--data", f"framework={framework}", "--lock",
-            cwd=tmp_path,
+            *with_preset, cwd=tmp_path,
         )  # fmt: skip
     own = fleet / "django" / "items" / "migrations" / "0002_ours.py"
     own.write_text(DJANGO_0002)
@@ -163,6 +171,9 @@ def test_a_fleet_update_relocks_and_names_what_to_merge_and_deploy(
         sh("git", "add", "-A", cwd=fleet / framework)
         sh("git", "commit", "-qm", "Our migration", cwd=fleet / framework)
     add_template_version(template)
+    # The team answers the question the new version asks (which the stackpick that
+    # runs here does not know): checked against that version's copier.yml.
+    preset.write_text("name: Platform\ndefaults:\n  status_page: true\n")
 
     proc = stackpick("update", "--all-under", fleet, "--branch", "tpl", cwd=tmp_path)
     assert "2 updated" in proc.stdout, proc.stdout
@@ -176,12 +187,15 @@ def test_a_fleet_update_relocks_and_names_what_to_merge_and_deploy(
             "set the new environment variables (see .env.example): STATUS_URL"
             in message
         )
-        assert "new question 'status_page' answered False" in message
+        by_preset = framework == "flask"
+        origin = "the team preset" if by_preset else "its default"
+        answered = f"new question 'status_page' answered {by_preset} ({origin})"
+        assert answered in message
         assert "STATUS_URL and a status_page question." in message
         answers = yaml.safe_load(
             sh("git", "show", "tpl:.copier-answers.yml", cwd=project).stdout
         )
-        assert answers["status_page"] is False
+        assert answers["status_page"] is by_preset
     django_message = sh(
         "git", "log", "-1", "--format=%B", "tpl", cwd=fleet / "django"
     ).stdout
@@ -192,3 +206,14 @@ def test_a_fleet_update_relocks_and_names_what_to_merge_and_deploy(
     ).stdout
     assert "Alembic has 2 heads (e1e1e1e1e1e1, f2f2f2f2f2f2)" in flask_message
     assert "flask db merge heads" in flask_message
+    # A preset key no version of the template knows: one line, exit 2, no change.
+    preset.write_text("name: Platform\ndefaults:\n  status_pages: true\n")
+    head = sh("git", "rev-parse", "HEAD", cwd=fleet / "flask").stdout
+    refused = stackpick("update", fleet / "flask", cwd=tmp_path, check=False)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        f"stackpick: cannot read the team preset {preset}: preset {preset}: "
+        "defaults: unknown key 'status_pages' (did you mean 'status_page'?)"
+    ]
+    assert sh("git", "rev-parse", "HEAD", cwd=fleet / "flask").stdout == head
+    assert sh("git", "status", "--porcelain", cwd=fleet / "flask").stdout == ""

@@ -571,20 +571,45 @@ def cmd_update(args: argparse.Namespace) -> int:
             show_update(results)
         return 2 if any(r.outcome == FAILED for r in results) else 0
 
-    from stackpick.fleet.presets import PresetCache, preset_data
-    from stackpick.fleet.state import read_answers
     from stackpick.update.project import update_project
 
     project = Path(args.path[0] if args.path else ".")
-    data, recorded = list(args.data), []
-    answers = read_answers(project.expanduser())
-    if answers and answers.get("preset_source"):  # the team preset, applied again
-        preset = PresetCache().load(str(answers["preset_source"]))
-        pins, recorded = preset_data(preset, answers)
-        data += pins
-    report = update_project(project, vcs_ref=args.vcs_ref, data=data, recorded=recorded)
+    data, recorded, by_preset = _preset_on_update(project, args.data, args.vcs_ref)
+    report = update_project(
+        project,
+        vcs_ref=args.vcs_ref,
+        data=data,
+        recorded=recorded,
+        preset=by_preset,
+    )
     print(report.summary())
     return 0
+
+
+def _preset_on_update(
+    project: Path, data: Sequence[str], vcs_ref: str | None
+) -> tuple[list[str], list[str], list[str]]:
+    """The user's `--data` plus the recorded team preset, applied again: checked
+    against the questions of the version the update goes to (the latest release
+    when no `--vcs-ref`)."""
+    from stackpick.fleet.exports import TemplateExports
+    from stackpick.fleet.presets import PresetCache, preset_on_update
+    from stackpick.fleet.state import read_answers
+
+    answers = read_answers(project.expanduser())
+    if not (answers and answers.get("preset_source")):
+        return list(data), [], []
+    target = vcs_ref
+    if target is None:
+        from stackpick.fleet.versions import TemplateTags
+
+        with suppress(StackpickError):  # unreachable: the update itself says so
+            target = TemplateTags().latest(str(answers["_src_path"]))
+    presets = PresetCache(TemplateExports())
+    pins, recorded, by_preset = preset_on_update(
+        presets, str(answers["preset_source"]), answers, target
+    )
+    return [*data, *pins], recorded, by_preset
 
 
 def _require_projects(paths: Sequence[str]) -> None:

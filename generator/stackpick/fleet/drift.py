@@ -24,9 +24,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackpick.errors import StackpickError
+
+if TYPE_CHECKING:
+    from stackpick.fleet.exports import TemplateExports
 
 ANSWERS_FILE = ".copier-answers.yml"
 UNCHANGED, EDITED, DELETED, ADDED = "unchanged", "edited", "deleted", "added"
@@ -157,48 +160,135 @@ def cache_root() -> Path:
 
 
 class RenderCache:
-    """Renders of template versions, on disk, shared by projects with equal answers."""
+    """Renders of template versions, on disk, shared by projects with equal answers.
 
-    def __init__(self, root: Path | None = None) -> None:
+    With `exports`, each version is rendered from one checkout of the template made
+    for the run (TemplateExports), not from a clone Copier makes per render; and
+    `prerender` renders the versions a fleet needs in parallel processes.
+    """
+
+    def __init__(
+        self, root: Path | None = None, exports: TemplateExports | None = None
+    ) -> None:
         self.root = root or cache_root()
+        self.exports = exports
         self.hits = self.misses = 0
+
+    def folder(self, source: str, commit: str, answers: Mapping[str, Any]) -> Path:
+        return self.root / answers_key(source, commit, answers)
 
     def render(
         self, source: str, commit: str, answers: Mapping[str, Any]
     ) -> tuple[Path, frozenset[str]]:
         """The folder holding the render, and the paths it owns only once (skipped)."""
-        folder = self.root / answers_key(source, commit, answers)
-        skipped_file = folder / ".stackpick-skipped.json"
+        folder = self.folder(source, commit, answers)
+        skipped_file = folder / SKIPPED_FILE
         if skipped_file.is_file():
             self.hits += 1
             skipped = json.loads(skipped_file.read_text(encoding="utf-8"))
             return folder / "tree", frozenset(skipped)
         self.misses += 1
-        return self._render_into(folder, source, commit, answers)
+        exported = self._exported(source, commit)
+        return render_into(folder, source, commit, answers, exported)
 
-    def _render_into(
-        self, folder: Path, source: str, commit: str, answers: Mapping[str, Any]
-    ) -> tuple[Path, frozenset[str]]:
-        from stackpick.update.scratch import render_version
-
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        work = Path(tempfile.mkdtemp(prefix=".render-", dir=self.root))
+    def _exported(self, source: str, commit: str) -> Path | None:
+        """The run's checkout of `source` at `commit`; None: let Copier clone it
+        (whose error then names the template and version as usual)."""
+        if self.exports is None:
+            return None
         try:
+            return self.exports.tree(source, commit)
+        except StackpickError:
+            return None
+
+    def prerender(self, wanted: Iterable[tuple[str, str, Mapping[str, Any]]]) -> int:
+        """Render, in parallel processes, the wanted renders not cached yet.
+
+        Each distinct (template, commit, answers) is rendered once, in a pool sized
+        to the CPUs; a failure is left for `render` to meet and report. Returns how
+        many renders were made here.
+        """
+        jobs: dict[Path, tuple[str, str, Mapping[str, Any]]] = {}
+        for source, commit, answers in wanted:
+            folder = self.folder(source, commit, answers)
+            if not (folder / SKIPPED_FILE).is_file():
+                jobs.setdefault(folder, (source, commit, dict(answers)))
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        workers = min(len(jobs), _cpus())
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return 0
+        import copier  # noqa: F401  (imported once here, inherited by every worker)
+
+        args = [
+            (folder, source, commit, answers, self._exported(source, commit))
+            for folder, (source, commit, answers) in jobs.items()
+        ]
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                made = sum(pool.map(_render_job, args))
+        except BrokenProcessPool:  # a worker died (out of memory?): render serially
+            return 0
+        self.misses += made
+        return made
+
+
+SKIPPED_FILE = ".stackpick-skipped.json"
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _render_job(
+    job: tuple[Path, str, str, Mapping[str, Any], Path | None],
+) -> bool:
+    """One render in a worker process: whether it was made (a failure is left to the
+    serial pass, which reports it for its project)."""
+    try:
+        render_into(*job)
+    except Exception:  # reported by `render`, for its project
+        return False
+    return True
+
+
+def render_into(
+    folder: Path,
+    source: str,
+    commit: str,
+    answers: Mapping[str, Any],
+    exported: Path | None = None,
+) -> tuple[Path, frozenset[str]]:
+    """Render `source` at `commit` (from its checkout `exported`, when given) with
+    `answers`; placed at `folder` by rename, without the once-per-project files."""
+    from stackpick.update.scratch import render_version
+
+    root = folder.parent
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    work = Path(tempfile.mkdtemp(prefix=".render-", dir=root))
+    try:
+        if exported is None:
             tree, skip = render_version(source, commit, answers, work / "tree")
-            skipped = sorted(path for path in tree if skip(path))
-            for path in skipped:  # made once per project (secrets): never kept
-                (work / "tree" / path).unlink()
-            (work / ".stackpick-skipped.json").write_text(
-                json.dumps(skipped), encoding="utf-8"
-            )
-            try:
-                os.replace(work, folder)
-            except OSError:  # another run cached the same render meanwhile
-                if not (folder / ".stackpick-skipped.json").is_file():
-                    raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        return folder / "tree", frozenset(skipped)
+        else:
+            tree, skip = render_version(str(exported), None, answers, work / "tree")
+        skipped = sorted(path for path in tree if skip(path))
+        for path in skipped:  # made once per project (secrets): never kept
+            (work / "tree" / path).unlink()
+        (work / SKIPPED_FILE).write_text(json.dumps(skipped), encoding="utf-8")
+        try:
+            os.replace(work, folder)
+        except OSError:  # another run cached the same render meanwhile
+            if not (folder / SKIPPED_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return folder / "tree", frozenset(skipped)
 
 
 def project_files(project: Path) -> dict[str, Path]:

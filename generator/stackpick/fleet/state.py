@@ -25,6 +25,7 @@ import yaml
 from stackpick.errors import StackpickError
 from stackpick.files import read_limited
 from stackpick.fleet.drift import Drift, RenderCache, project_drift
+from stackpick.fleet.exports import TemplateExports
 from stackpick.fleet.presets import PresetCache, preset_problems
 from stackpick.fleet.versions import Recorded, TemplateTags, changelog_between
 from stackpick.gitsafe import UnsafeValue, check_recorded_source
@@ -185,18 +186,35 @@ def last_update_branch(project: Path) -> str | None:
     return None
 
 
+def _renders_wanted(
+    paths: list[Path], recorded: list[dict[str, Any]]
+) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """(template, version, answers) of each project whose record is safe to render."""
+    for path, answers in zip(paths, recorded, strict=True):
+        if not (answers.get("_src_path") and answers.get("_commit")):
+            continue
+        try:
+            check_recorded_source(answers, path / ANSWERS_FILE)
+        except UnsafeValue:
+            continue  # refused by `inspect`, for its project
+        yield str(answers["_src_path"]), str(answers["_commit"]), answers
+
+
 class Inspector:
     """Inspects projects, sharing template tags and presets across them."""
 
     def __init__(self, *, drift: bool = False) -> None:
         self.tags = TemplateTags()
-        self.presets = PresetCache()
-        self.renders = RenderCache() if drift else None
+        self.exports = TemplateExports()
+        self.presets = PresetCache(self.exports)
+        self.renders = RenderCache(exports=self.exports) if drift else None
 
     def inspect_all(self, paths: Iterable[Path]) -> list[ProjectState]:
         paths = [Path(p).expanduser().absolute() for p in paths]
         recorded = [read_answers(p) or {} for p in paths]
         self.tags.prefetch(a.get("_src_path", "") for a in recorded)
+        if self.renders is not None:  # the fleet's renders, in parallel, up front
+            self.renders.prerender(_renders_wanted(paths, recorded))
         return [self.inspect(p, with_git=True) for p in paths]
 
     def inspect(
@@ -291,7 +309,8 @@ class Inspector:
             return
         state.preset = str(source)
         try:
-            preset = self.presets.load(state.preset)
+            # Checked against the questions of the version an update goes to.
+            preset = self.presets.load(state.preset, state.template, state.latest)
         except StackpickError as error:
             if isinstance(error.__cause__, UnsafeValue):
                 state.refuse(str(error))

@@ -25,7 +25,7 @@ from stackpick.fleet.commit import (
     git_text,
     new_paths_git_ignores,
 )
-from stackpick.fleet.presets import preset_data
+from stackpick.fleet.presets import preset_on_update
 from stackpick.fleet.state import UPDATE_SUBJECT, Inspector, ProjectState
 from stackpick.remote import git
 from stackpick.render.guard import (
@@ -187,12 +187,13 @@ def _update_one(
             state_word = "updated" if done else "exists"
             result.detail = f"branch {result.branch} {state_word} already"
             return
-        extra, recorded = list(data), list[str]()
+        extra, recorded, by_preset = list(data), list[str](), list[str]()
         if state.preset:
-            preset = inspector.presets.load(state.preset)
-            pins, recorded = preset_data(preset, state.answers)
+            pins, recorded, by_preset = preset_on_update(
+                inspector.presets, state.preset, state.answers, target
+            )
             extra += pins
-        _apply(result, target, extra, recorded, start, made)
+        _apply(result, target, extra, (recorded, by_preset), start, made)
     except Aborted:
         raise  # a signal: the whole run stops (update_fleet)
     except StackpickError as error:
@@ -230,15 +231,23 @@ def _apply(
     result: FleetResult,
     target: str,
     data: Sequence[str],
-    recorded: Sequence[str],
+    given: tuple[Sequence[str], Sequence[str]],
     start: Start,
     made: Made,
 ) -> None:
+    """Update one project and commit it on its branch; `given` are the answers
+    stackpick records itself and the preset's answers to new questions."""
     from stackpick.update.project import update_project
 
     project = result.path
+    recorded, by_preset = given
     report = update_project(
-        project, vcs_ref=target, data=data, recorded=recorded, write=False
+        project,
+        vcs_ref=target,
+        data=data,
+        recorded=recorded,
+        write=False,
+        preset=by_preset,
     )
     result.after = report.after
     message = f"{UPDATE_SUBJECT} {report.before} -> {report.after}"

@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -199,8 +199,12 @@ def before_you_deploy(
     before: Mapping[str, bytes],
     after: Mapping[str, bytes],
     new_answers: Mapping[str, Any],
+    by_preset: Collection[str] = (),
 ) -> list[str]:
-    """What a person deploying the updated project must do or know, one line each."""
+    """What a person deploying the updated project must do or know, one line each.
+
+    Each new answer is named with where it came from: the team preset (`by_preset`)
+    or the question's default."""
     lines: list[str] = []
     added, removed = (
         env_names(after) - env_names(before),
@@ -226,9 +230,8 @@ def before_you_deploy(
         if old != new and (old or new):
             lines.append(f"{label} requirement changed: {old or '-'} -> {new or '-'}")
     for key, value in sorted(new_answers.items()):
-        lines.append(
-            f"new question '{key}' answered {value!r} (its default or the preset)"
-        )
+        origin = "the team preset" if key in by_preset else "its default"
+        lines.append(f"new question '{key}' answered {value!r} ({origin})")
     return lines
 
 

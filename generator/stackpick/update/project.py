@@ -58,11 +58,14 @@ def update_project(
     data: Sequence[str] = (),
     recorded: Sequence[str] = (),
     write: bool = True,
+    preset: Sequence[str] = (),
 ) -> UpdateReport:
     """Update `project` to a newer template, losing none of the user's work.
 
     `data` are the user's answers (unknown or computed keys are refused); `recorded`
-    are answers stackpick itself writes (a team preset's hash), never checked as keys.
+    are answers stackpick itself writes (a team preset's hash), never checked as keys;
+    `preset` are the team preset's answers to questions the new version adds (checked
+    against that version's questions by the caller), named as the preset's.
     Without `write`, the project is only read: the report's `plan` holds the update
     (the fleet commits it on a branch without touching the working tree).
     """
@@ -74,13 +77,15 @@ def update_project(
     changes = parse_data(data)
     _check_keys(changes)
     changes.update(parse_data(recorded))
+    by_preset = parse_data(preset)
+    changes.update(by_preset)
     current = _current_answers(project, changes)  # refuse early; again under the lock
     remote_tags(str(current["_src_path"]))  # reachable, within the git deadline
     if git(project, "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise StackpickError(f"{project} is not a git repository: commit it first")
     try:
         with termination_as_abort():
-            return _locked_update(project, changes, vcs_ref, write)
+            return _locked_update(project, changes, vcs_ref, write, set(by_preset))
     except KeyboardInterrupt:
         raise Aborted(f"Aborted; {LEFT_AS_IT_WAS}.") from None
     except Terminated as stop:
@@ -117,7 +122,11 @@ def _current_answers(project: Path, changes: dict[str, str]) -> dict[str, Any]:
 
 
 def _locked_update(
-    project: Path, changes: dict[str, str], vcs_ref: str | None, write: bool
+    project: Path,
+    changes: dict[str, str],
+    vcs_ref: str | None,
+    write: bool,
+    by_preset: set[str],
 ) -> UpdateReport:
     lock = git_path(project, LOCK_NAME)
     with exclusive_lock(lock, f"to the repository of {project}"):
@@ -133,7 +142,9 @@ def _locked_update(
             )
         current = _current_answers(project, changes)  # as committed, after recovery
         with scratch_folder("update") as work:
-            report = _update_in(project, work, current, changes, vcs_ref, write)
+            report = _update_in(
+                project, work, current, changes, (vcs_ref, write, by_preset)
+            )
         report.notes = notes
         return report
 
@@ -143,9 +154,11 @@ def _update_in(
     work: Path,
     current: dict,
     changes: dict[str, str],
-    vcs_ref: str | None,
-    write: bool,
+    how: tuple[str | None, bool, set[str]],
 ) -> UpdateReport:
+    """The update in `work`; `how` is the target ref, whether to write the project,
+    and the new answers the team preset gave."""
+    vcs_ref, write, by_preset = how
     head = read_tree(scratch_checkout(project, work / "project"))
     checkpoint("update:scratch")
     scratch, blocked = update_scratch(project, work, head, current, changes, vcs_ref)
@@ -164,7 +177,7 @@ def _update_in(
         skip_if_exists=skip,
         answers_file=ANSWERS_FILE,
     )
-    deploy, lock = _deploy_report(work, head, merge.plan, current, after)
+    deploy, lock = _deploy_report(work, head, merge.plan, (current, after), by_preset)
     if lock is not None:  # re-resolved beside the update: written with it
         merge.plan[LOCK_FILE] = lock
     if write:
@@ -194,11 +207,16 @@ def _update_in(
 
 
 def _deploy_report(
-    work: Path, head: Tree, plan: dict, current: dict, after: dict
+    work: Path, head: Tree, plan: dict, answers: tuple[dict, dict], by_preset: set[str]
 ) -> tuple[UpdateReport, Entry | None]:
     """The lock, migration forks and deploy notes of an update (a report holding
-    only those), and the re-resolved `uv.lock` when the dependencies changed."""
+    only those), and the re-resolved `uv.lock` when the dependencies changed.
+
+    `answers` are the recorded ones before and after; `by_preset` the new answers
+    the team preset gave (the other new ones are their questions' defaults)."""
     from stackpick.update import deploy
+
+    current, after = answers
 
     before_files = {path: entry.data for path, entry in head.items()}
     after_files = deploy.apply_plan_to(head, plan)
@@ -215,7 +233,7 @@ def _deploy_report(
         after=after_ref,
         lock=note,
         forks=deploy.migration_forks(after_files),
-        deploy=deploy.before_you_deploy(before_files, after_files, asked),
+        deploy=deploy.before_you_deploy(before_files, after_files, asked, by_preset),
         changelog=deploy.changelog(
             str(current.get("_src_path")), before_ref, after_ref
         ),
