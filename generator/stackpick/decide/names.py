@@ -35,6 +35,7 @@ from packaging.requirements import Requirement
 
 NAMES_FILE = Path(__file__).resolve().parent.parent / "names.yaml"
 TEMPLATES = ("template-flask", "template-django")
+SHARED_PYPROJECT = "includes/pyproject.jinja"
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 # A quoted requirement with a version bound, anywhere in a pyproject.toml.jinja: in the
 # dependency lists and in Jinja lists such as the dev tools (`"ruff>=0.8"`).
@@ -97,8 +98,10 @@ def gitignored(root: Path) -> list[str]:
 def requirements(root: Path) -> list[Requirement]:
     """Every requirement any generated project may declare (all options on)."""
     found: dict[str, Requirement] = {}
-    for template in TEMPLATES:
-        text = (root / template / "pyproject.toml.jinja").read_text(encoding="utf-8")
+    # Each template's pyproject and the tables both share (the build system's).
+    sources = [root / template / "pyproject.toml.jinja" for template in TEMPLATES]
+    for source in [*sources, root / SHARED_PYPROJECT]:
+        text = source.read_text(encoding="utf-8")
         for match in REQUIREMENT.finditer(text):
             requirement = Requirement(match.group(1))
             found.setdefault(str(requirement), requirement)
