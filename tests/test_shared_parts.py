@@ -87,7 +87,9 @@ def shared_runs(
         hits: set[tuple[str, int, int]] = set()
         for start in range(len(d_found) - min_run + 1):
             key = tuple(line for _, line in d_found[start : start + min_run])
-            hits.update((f_path, f_start, start) for f_path, f_start in windows[key])
+            hits.update(
+                (f_path, f_start, start) for f_path, f_start in windows.get(key, ())
+            )
         for f_path, f_start, d_start in sorted(hits):
             if (f_path, f_start - 1, d_start - 1) in hits:
                 continue  # inside a run that starts earlier
