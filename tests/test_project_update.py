@@ -35,6 +35,15 @@ USER_TITLE = "# Update Demo, as the user titled it"
 TEMPLATE_TITLE = "# Update Demo: new template title"
 KEPT = (".env", "docs/decisions/0001-web-framework.md")
 CHANGELOG = "# Changelog\n\n- Started from stackpick.\n"
+# (includes/ file, text, its v90.1.0 text); the project files that render them.
+SHARED_CHANGES = [
+    ("includes/ci.jinja", "name: Lint, types and tests\n", "name: Checks\n"),
+    ("includes/gitignore.jinja", "dist/\n", "dist/\n.mypy_cache/\n"),
+]
+SHARED_RENDERED = {
+    ".github/workflows/ci.yml": "name: Checks\n",
+    ".gitignore": ".mypy_cache/",
+}
 
 
 def copier(*args: str | Path, cwd: Path, check: bool = True):
@@ -115,10 +124,14 @@ def scenario(
     sh("git", "add", "-A", cwd=proj)
     sh("git", "commit", "-qm", "User edits", cwd=proj)
 
-    # Template v90.1.0: a new file and a different README title.
+    # Template v90.1.0: a new file, a different README title, and a change to two
+    # parts both templates share (includes/): a macro's text and a `call` frame's.
     tdir = template / f"template-{framework}"
     (tdir / "CHANGELOG.md").write_text(CHANGELOG)
     retitle_readme(template, framework, "# {{ project_name }}: new template title\n")
+    for part, old, new in SHARED_CHANGES:
+        text = (template / part).read_text()
+        (template / part).write_text(text.replace(old, new, 1))
     commit_and_tag(template, "v90.1.0")
     # The version the wheel project recorded must exist in its update source.
     if sh("git", "tag", "-l", f"v{__version__}", cwd=template).stdout.strip():
@@ -152,6 +165,10 @@ def test_update_applies_the_new_version(scenario: Scenario) -> None:
     assert (proj / "CHANGELOG.md").read_text() == CHANGELOG
     assert "v90.0.0 -> v90.1.0" in scenario.summary
     assert "CHANGELOG.md" in scenario.summary
+    # What both templates share updates like the rest, with plain copier too.
+    for project in (proj, scenario.plain):
+        for name, text in SHARED_RENDERED.items():
+            assert text in (project / name).read_text(), (project.name, name)
     print(f"\n[{scenario.framework}] stackpick update summary:\n{scenario.summary}")
 
 

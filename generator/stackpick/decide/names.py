@@ -7,8 +7,9 @@ it as the hidden `forbidden_names` answer). That file is *derived*, never hand-e
 - `keyword`: Python's keywords and soft keywords;
 - `project_file`: top-level files and folders of either template (a package named
   `tests` or `manage` would collide with them), plus a few names the projects import;
-- `gitignored`: folders the template's own `.gitignore` files ignore (`build/`,
-  `instance/`, ...): git would never see a package of that name;
+- `gitignored`: folders the templates' `.gitignore` files ignore (`build/`,
+  `instance/`, ...; the part both share is includes/gitignore.jinja): git would
+  never see a package of that name;
 - `dependency`: every importable top-level module of every distribution the generated
   projects depend on, directly or not (Flask's `blinker`, `werkzeug`), mapped to the
   distribution that ships it;
@@ -35,6 +36,11 @@ from packaging.requirements import Requirement
 
 NAMES_FILE = Path(__file__).resolve().parent.parent / "names.yaml"
 TEMPLATES = ("template-flask", "template-django")
+# What both templates share of these files (see includes/).
+SHARED_PYPROJECT = "includes/pyproject.jinja"
+SHARED_GITIGNORE = "includes/gitignore.jinja"
+# Jinja's comments, statements and expressions, for reading a template as plain text.
+JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.DOTALL)
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 # A quoted requirement with a version bound, anywhere in a pyproject.toml.jinja: in the
 # dependency lists and in Jinja lists such as the dev tools (`"ruff>=0.8"`).
@@ -75,10 +81,15 @@ def project_files(root: Path) -> list[str]:
 
 
 def gitignore_patterns(root: Path) -> list[str]:
-    """Every pattern of the templates' .gitignore files (comments and blanks aside)."""
+    """Every pattern of the templates' .gitignore files and of the part they share.
+
+    Comments, blanks and the Jinja that puts the shared part in are left aside.
+    """
     patterns: list[str] = []
-    for path in sorted(root.glob("template-*/**/.gitignore*")):
-        for line in path.read_text(encoding="utf-8").splitlines():
+    sources = sorted(root.glob("template-*/**/.gitignore*"))
+    for path in [*sources, root / SHARED_GITIGNORE]:
+        text = JINJA.sub("", path.read_text(encoding="utf-8"))
+        for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith(("#", "!")):
                 patterns.append(line)
@@ -97,8 +108,10 @@ def gitignored(root: Path) -> list[str]:
 def requirements(root: Path) -> list[Requirement]:
     """Every requirement any generated project may declare (all options on)."""
     found: dict[str, Requirement] = {}
-    for template in TEMPLATES:
-        text = (root / template / "pyproject.toml.jinja").read_text(encoding="utf-8")
+    # Each template's pyproject and the tables both share (the build system's).
+    sources = [root / template / "pyproject.toml.jinja" for template in TEMPLATES]
+    for source in [*sources, root / SHARED_PYPROJECT]:
+        text = source.read_text(encoding="utf-8")
         for match in REQUIREMENT.finditer(text):
             requirement = Requirement(match.group(1))
             found.setdefault(str(requirement), requirement)
