@@ -33,9 +33,13 @@ from support import BIN, HttpClient, cost_ratio, gunicorn, render_copie, run, to
 pytestmark = pytest.mark.xdist_group("django_attacks")
 
 PASSWORD = "a-long-server-test-password"
-USERS = ("alice", "bob", "carol", "dave", "erin", "frank", "olga", "tom", "victor")
+USERS = (
+    "alice", "bob", "carol", "dave", "erin", "frank", "mia", "olga", "stan", "tom",
+    "victor",
+)  # fmt: skip
 # frank has two-factor on; olga is site staff (the "admin" role) in her
-# organisation, with pat as a member; victor is in another organisation.
+# organisation, with pat as a member (who has an API token); victor is in another
+# organisation. mia and stan are staff, mia with two-factor, stan without.
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 PEOPLE = f"""
 import json
@@ -45,17 +49,22 @@ from accounts.models import User
 from accounts.roles import set_role
 from items.models import Item
 from organisations.models import Membership
+from rest_framework.authtoken.models import Token
 users = {{user.username: user for user in User.objects.all()}}
-Authenticator.objects.create(
-    user=users["frank"],
-    type=Authenticator.Type.TOTP,
-    data={{"secret": encrypt({TOTP_SECRET!r})}},
-)
+for name in ("frank", "mia", "olga"):
+    Authenticator.objects.create(
+        user=users[name],
+        type=Authenticator.Type.TOTP,
+        data={{"secret": encrypt({TOTP_SECRET!r})}},
+    )
 set_role(users["olga"], "admin")
+User.objects.filter(username__in=["mia", "stan"]).update(is_staff=True)
 pat = User.objects.create_user("pat", "pat@example.com", {PASSWORD!r})
+Token.objects.create(user=pat)
 Membership.objects.create(user=pat, organisation=users["olga"].organisations.get())
 Item.objects.create(owner=users["victor"], title="Victor's plans")
 ids = {{name: user.pk for name, user in users.items()}}
+ids["pat"] = pat.pk
 ids["victor_organisation"] = users["victor"].organisations.get().pk
 print(json.dumps(ids))
 """
@@ -150,7 +159,8 @@ def shell(project: Path, database: str, script: str) -> Any:
 def people(
     project: Path, database: str, server: tuple[str, dict[str, str]]
 ) -> dict[str, int]:
-    """Two-factor for frank, the staff role for olga, an item of victor's; ids."""
+    """Two-factor for frank, mia and olga, staff status for mia, olga and stan, an
+    item of victor's; ids."""
     return shell(project, database, PEOPLE)
 
 
@@ -200,6 +210,18 @@ def log_in(client: HttpClient, login: str, password: str) -> int:
     return client.post_form(
         "/accounts/login/", fields, csrf_from="/accounts/login/"
     ).status
+
+
+def log_in_with_code(client: HttpClient, login: str) -> None:
+    """The password, then the authenticator app's code, as staff sign in."""
+    fields = {"login": login, "password": PASSWORD}
+    asked = client.post_form("/accounts/login/", fields, csrf_from="/accounts/login/")
+    assert asked.headers["Location"] == "/accounts/2fa/authenticate/"
+    code = {"code": totp_code(TOTP_SECRET)}
+    signed_in = client.post_form(
+        "/accounts/2fa/authenticate/", code, csrf_from="/accounts/2fa/authenticate/"
+    )
+    assert signed_in.status == 302, signed_in.text
 
 
 @pytest.mark.slow
@@ -385,7 +407,7 @@ def test_staff_are_bounded_by_their_organisation_in_the_admin(
     """olga, staff with the admin role, against victor's organisation."""
     base, _ = server
     olga = HttpClient(base, source="127.0.4.2")
-    assert log_in(olga, "olga@example.com", PASSWORD) == 302
+    log_in_with_code(olga, "olga@example.com")
     dashboard = olga.get("/admin/")
     assert dashboard.status == 200
     assert "Items: <strong>0</strong> in all" in dashboard.text, "victor's counted"
@@ -400,9 +422,6 @@ def test_staff_are_bounded_by_their_organisation_in_the_admin(
     fields = form_fields(olga.get(own).text)
     promoted = {**fields, "is_superuser": "on", "is_staff": "on", "_save": "Save"}
     assert olga.request("POST", own, form=promoted).status == 302
-    is_superuser = "from accounts.models import User; import json; print(json.dumps("
-    is_superuser += "User.objects.get(username='olga').is_superuser))"
-    assert shell(project, database, is_superuser) is False
 
     # Account take-over: setting the password of another organisation's user.
     new = "taken-over-by-olga-42"
@@ -414,6 +433,18 @@ def test_staff_are_bounded_by_their_organisation_in_the_admin(
     assert taken.status == 404
     victor = HttpClient(base, source="127.0.4.3")
     assert log_in(victor, "victor@example.com", PASSWORD) == 302
+    # Her colleague's password, which she may set: his API token dies with it.
+    reset = olga.post_form(
+        f"/admin/accounts/user/{people['pat']}/password/",
+        {"password1": new, "password2": new, "usable_password": "true"},
+        csrf_from="/admin/",
+    )
+    assert reset.status == 302, reset.text
+    after = "import json; from accounts.models import User; "
+    after += "from rest_framework.authtoken.models import Token; print(json.dumps(["
+    after += "User.objects.get(username='olga').is_superuser, "
+    after += "Token.objects.filter(user__username='pat').exists()]))"
+    assert shell(project, database, after) == [False, False], "promoted, or token"
 
     # An item planted in victor's organisation.
     planted = olga.post_form(
@@ -428,7 +459,68 @@ def test_staff_are_bounded_by_their_organisation_in_the_admin(
         csrf_from="/admin/items/item/add/",
     )
     assert planted.status == 200 and "Select a valid choice" in planted.text
-    print("\nadmin: no self-promotion, no take-over, no planting, counts scoped")
+    print("\nadmin: no self-promotion, no take-over, no planting, counts scoped;")
+    print("a password set in the admin kills the account's API token")
+
+
+@pytest.mark.slow
+def test_staff_open_the_admin_only_with_a_second_factor(
+    project: Path,
+    database: str,
+    server: tuple[str, dict[str, str]],
+    people: dict[str, int],
+) -> None:
+    """stan (staff, no two-factor) is sent to set it up; mia (staff, two-factor)
+    is asked the code; a session from before two-factor was on is asked it too."""
+    base, _ = server
+    setup = "/accounts/2fa/totp/activate/"
+    stan = HttpClient(base, source="127.0.4.6")
+    assert log_in(stan, "stan@example.com", PASSWORD) == 302
+    for page in ("/admin/", "/admin/login/", "/admin/accounts/user/"):
+        sent = stan.get(page)
+        assert (sent.status, sent.headers["Location"]) == (302, setup), page
+
+    mia = HttpClient(base, source="127.0.4.7")
+    fields = {"login": "mia@example.com", "password": PASSWORD}
+    asked = mia.post_form("/accounts/login/", fields, csrf_from="/accounts/login/")
+    assert asked.headers["Location"] == "/accounts/2fa/authenticate/"
+    refused = mia.get("/admin/")
+    assert refused.status == 302
+    assert refused.headers["Location"].startswith("/admin/login/")
+    # The admin's log-in is the account pages' one, which asks the code.
+    admin_login = mia.get(refused.headers["Location"]).headers["Location"]
+    assert admin_login.startswith("/accounts/login/")
+    wrong = mia.post_form(
+        "/accounts/2fa/authenticate/",
+        {"code": "000000"},
+        csrf_from="/accounts/2fa/authenticate/",
+    )
+    assert wrong.status == 200 and mia.get("/admin/").status == 302
+    right = mia.post_form(
+        "/accounts/2fa/authenticate/",
+        {"code": totp_code(TOTP_SECRET)},
+        csrf_from="/accounts/2fa/authenticate/",
+    )
+    assert right.status == 302 and mia.get("/admin/").status == 200
+
+    # stan turns two-factor on elsewhere: this session still has no second factor.
+    turn_on = "from allauth.mfa.models import Authenticator; "
+    turn_on += "from allauth.mfa.utils import encrypt; "
+    turn_on += "from accounts.models import User; print(Authenticator.objects.create("
+    turn_on += "user=User.objects.get(username='stan'), type='totp', "
+    turn_on += f"data={{'secret': encrypt({TOTP_SECRET!r})}}).pk)"
+    shell(project, database, turn_on)
+    confirm = stan.get("/admin/")
+    assert confirm.status == 302
+    assert confirm.headers["Location"].startswith("/accounts/2fa/reauthenticate/")
+    confirmed = stan.post_form(
+        confirm.headers["Location"],
+        {"code": totp_code(TOTP_SECRET)},
+        csrf_from=confirm.headers["Location"],
+    )
+    assert confirmed.headers["Location"] == "/admin/"
+    assert stan.get("/admin/").status == 200
+    print("\nadmin: staff without two-factor sent to set it up, code asked, then open")
 
 
 @pytest.mark.slow

@@ -86,6 +86,7 @@ ALWAYS = {
     "accounts/__init__.py",
     "accounts/admin.py",
     "accounts/apps.py",
+    "accounts/staff_two_factor.py",
     "accounts/forms.py",
     "accounts/migrations/0001_initial.py",
     "accounts/migrations/__init__.py",
@@ -190,6 +191,11 @@ def test_everything_on(copie: Any) -> None:
     assert "django-allauth[mfa]" in deps
     base = (project / "config/settings/base.py").read_text()
     assert '"allauth.mfa"' in base and 'MFA_SUPPORTED_TYPES = ["totp"' in base
+    # Passkeys, with WebAuthn's origin check never loosened (browsers allow
+    # http://localhost for development, and so does the library).
+    assert '"webauthn"]' in base and "MFA_PASSKEY_LOGIN_ENABLED = True" in base
+    assert not files_holding(project, "WEBAUTHN_ALLOW_INSECURE_ORIGIN")
+    assert '"accounts.staff_two_factor.StaffTwoFactorMiddleware"' in base
     assert '"config.apps.ProjectAdminConfig"' in base
     assert '"django.contrib.admin"' not in base
     assert "REST_FRAMEWORK" in base and "SPECTACULAR_SETTINGS" in base
@@ -342,7 +348,7 @@ ACCOUNT_PAGES = {
 
 def test_api_only_without_accounts_serves_no_pages(copie: Any) -> None:
     project = render(copie, kind="microservice", database="sqlite")
-    admin = {"accounts/admin.py", "items/admin.py"}
+    admin = {"accounts/admin.py", "accounts/staff_two_factor.py", "items/admin.py"}
     expected = (ALWAYS - SITE_PAGES - ACCOUNT_PAGES - admin) | API_FILES
     assert files_of(project) == expected | {"tests/test_api_only.py"}
     assert not (project / "templates").exists() and not (project / "static").exists()
