@@ -187,7 +187,7 @@ def children_die_with_us() -> Iterator[None]:
         yield
         return
     signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {signum: signal.getsignal(signum) for signum in signums}
+    previous = {int(signum): signal.getsignal(signum) for signum in signums}
 
     def handler(signum: int, frame: FrameType | None) -> None:
         kill_running()
@@ -203,8 +203,8 @@ def children_die_with_us() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, before in previous.items():
-            signal.signal(signum, before)
+        for number, before in previous.items():
+            signal.signal(number, before)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -38,7 +38,8 @@ class StrictLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        self._count(node)
+        if node is not None:
+            self._count(node)
         return node
 
     def _count(self, node: yaml.Node) -> None:

@@ -89,11 +89,13 @@ def _assigned(source: str, name: str) -> Any:
     except SyntaxError:
         return None
     for node in tree.body:
-        targets = []
+        targets: list[str] = []
         if isinstance(node, ast.Assign):
             targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             targets = [node.target.id]
+        else:
+            continue
         if name in targets and node.value is not None:
             try:
                 return ast.literal_eval(node.value)

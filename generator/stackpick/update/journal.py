@@ -17,6 +17,7 @@ import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from stackpick.update.merge import Plan
 from stackpick.update.tree import EXECUTABLE, FILE, LINK, Entry, read_entry, write_entry
@@ -39,7 +40,11 @@ def record(journal: Path, project: Path, originals: Originals, plan: Plan) -> No
     files = []
     made: list[str] = []
     for index, (path, (original, perms)) in enumerate(sorted(originals.items())):
-        item = {"path": path, "planned": _digest(plan[path]), "original": None}
+        item: dict[str, Any] = {
+            "path": path,
+            "planned": _digest(plan[path]),
+            "original": None,
+        }
         if original is not None:
             (journal / "blobs" / str(index)).write_bytes(original.data)
             item["original"] = {"mode": original.mode, "perms": perms, "blob": index}
