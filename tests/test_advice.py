@@ -394,13 +394,11 @@ def test_copier_follows_the_same_defaults(tmp_path) -> None:
     import itertools
     import json
 
-    from copier import Worker
-
     from stackpick.decide.answers import following_defaults
-    from support import ROOT, copy_template_folder
+    from support import ROOT, copier_jinja_env, copy_template_folder
 
     template = copy_template_folder(ROOT, tmp_path / "template")
-    env = Worker(src_path=str(template), dst_path=tmp_path / "x").jinja_env
+    env = copier_jinja_env(template, tmp_path / "x")
     expression = env.from_string(QUESTIONS.questions["follow_defaults"].default)
     rules_data = QUESTIONS.questions["rules_data"].default
     for kind, size, experience, team in itertools.product(

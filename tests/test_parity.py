@@ -21,7 +21,7 @@ from factors import QUESTIONS, factor_questions, factor_strategy
 from stackpick.decide.engine import recommend
 from stackpick.decide.rules import load_rules
 from stackpick.errors import StackpickError
-from support import ROOT, copy_template_folder
+from support import ROOT, copier_jinja_env, copy_template_folder
 
 # The keys plain copier computes (stackpick adds rules_framework and overridden_by).
 COPIER_KEYS = (
@@ -108,10 +108,7 @@ def test_copier_framework_default_matches_engine_for_every_kind_size_data(
 @pytest.fixture(scope="module")
 def copier_expression(plain_template: Path):
     """copier.yml's `recommendation` default, compiled by Copier's Jinja environment."""
-    from copier import Worker
-
-    worker = Worker(src_path=str(plain_template), dst_path=plain_template / "x")
-    env = worker.jinja_env
+    env = copier_jinja_env(plain_template, plain_template.parent / "x")
     question = QUESTIONS.questions["recommendation"]
     rules_data = QUESTIONS.questions["rules_data"].default
     template = env.from_string(question.default)

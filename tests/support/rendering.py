@@ -272,3 +272,16 @@ def assert_suite_ran_on(suite: SuiteRun, postgres_server: str | None) -> None:
         assert server == postgres_version(postgres_server)
     else:
         assert server.startswith("SQLite "), server
+
+
+def copier_jinja_env(template: Path, dst: Path) -> Any:
+    """Copier's own Jinja environment, from the worker its public `run_copy` returns
+    (a dry run: nothing is written)."""
+    import warnings
+
+    from copier import run_copy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        worker = run_copy(str(template), dst, defaults=True, pretend=True, quiet=True)
+    return worker.jinja_env
