@@ -284,19 +284,11 @@ def install(project: Path, requirements: str, python: str = sys.executable) -> P
     """The project's own requirements in a virtualenv of its own, on `python` (ours
     unless the peer needs a newer one); its bin folder."""
     venv = project / ".bench-venv"
-    python = venv / "bin" / "python"
+    never_download = {"UV_PYTHON_DOWNLOADS": "never"}
     try:
-        sh(
-            "uv",
-            "venv",
-            "-q",
-            "-p",
-            python,
-            venv,
-            cwd=project,
-            env={"UV_PYTHON_DOWNLOADS": "never"},
-        )
-        sh("uv", "pip", "install", "-q", "-p", python, "-r", requirements, cwd=project)
+        sh("uv", "venv", "-q", "-p", python, venv, cwd=project, env=never_download)
+        installer = ("uv", "pip", "install", "-q", "-p", venv / "bin" / "python")
+        sh(*installer, "-r", requirements, cwd=project)
     except (OSError, RuntimeError) as error:
         why = f"install of {project.name}'s {requirements} failed: {error}"
         raise Skipped(why) from error
@@ -401,9 +393,9 @@ def ours_flask(services: Services) -> Contender:
     app.env["REDIS_URL"] = services.redis
     pages = {
         "home": "/",
-        "login": "/login",
-        "sign-up": "/register",
-        "signed-in page": "/account",
+        "login": "/auth/login",
+        "sign-up": "/auth/register",
+        "signed-in page": "/auth/account",
     }
     script = FLASK_SESSION.replace("APP_SETUP", OUR_FLASK_USER)
     return Contender(app, pages, session_cookie(app, app.bin, script))
