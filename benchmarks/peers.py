@@ -253,31 +253,22 @@ def cookiecutter(work: Path) -> Path:
     return venv / "bin" / "cookiecutter"
 
 
-def bake(template: Path, work: Path, context: dict[str, str]) -> Path:
-    """The template baked without prompts into work/, with `context` over its defaults.
+def bake(template: Path, work: Path, slug: str, context: dict[str, str]) -> Path:
+    """The template baked without prompts into work/baked/`slug`, with `context` over
+    its defaults.
 
-    cookiecutter-django's last hook step locks its dependencies with `uv add`
-    for its pinned Python; where that Python is missing the hook fails after the
-    project is complete, so the project is kept and its requirements/ used."""
+    cookiecutter-django's last hook step locks its dependencies with `uv add` for
+    its pinned Python; where that Python is missing the hook fails once the project
+    is complete, so the project is kept (a later step fails if it is not usable)."""
     out = work / "baked"
-    folder = out / next(
-        v for k, v in context.items() if k in ("project_slug", "app_name")
-    )
-    cmd = [
-        cookiecutter(work),
-        "--no-input",
-        "--keep-project-on-failure",
-        "-o",
-        out,
-        template,
-        *(f"{key}={value}" for key, value in context.items()),
-    ]
+    cmd = [cookiecutter(work), "--no-input", "--keep-project-on-failure", "-o", out]
+    cmd += [template, *(f"{key}={value}" for key, value in context.items())]
     try:
         sh(*cmd, cwd=work, env={"UV_PYTHON_DOWNLOADS": "never"})
     except RuntimeError as error:
-        if not (folder / "config").is_dir() and not (folder / "autoapp.py").is_file():
+        if not (out / slug).is_dir():
             raise Skipped(f"bake failed: {error}") from error
-    return folder
+    return out / slug
 
 
 def install(project: Path, requirements: str, python: str = sys.executable) -> Path:
@@ -348,22 +339,14 @@ def ours_django(services: Services, answers: dict[str, str], name: str) -> Conte
     return Contender(app, pages, session_cookie(app, app.bin, DJANGO_SESSION))
 
 
-def peer_django(services: Services, context: dict[str, str]) -> Contender:
-    """cookiecutter-django baked with `context`, its production settings on the
-    shared PostgreSQL and Redis; the cloud and mail services it names get dummy
-    credentials (nothing on these pages calls them)."""
-    folder = bake(checkout(DJANGO_VARIABLE), services.work, context)
-    requirements = folder / "requirements" / "production.txt"
-    bin_dir = install(
-        folder,
-        str(requirements if requirements.is_file() else folder / "pyproject.toml"),
-        newer_python(),
-    )
-    env = {
+def peer_django_env(services: Services, database: str) -> dict[str, str]:
+    """cookiecutter-django's production settings: what they require, with dummy
+    credentials for the cloud and mail services it names (no page here calls them)."""
+    return {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": services.database(folder.name),
+        "DATABASE_URL": database,
         "REDIS_URL": services.redis,
         "DJANGO_SECURE_SSL_REDIRECT": "False",  # TLS ends at a proxy; loopback here
         "DJANGO_ADMIN_URL": "admin/",
@@ -373,6 +356,20 @@ def peer_django(services: Services, context: dict[str, str]) -> Contender:
         "MAILGUN_API_KEY": "unused",
         "MAILGUN_DOMAIN": "example.com",
     }
+
+
+def peer_django(services: Services, slug: str, context: dict[str, str]) -> Contender:
+    """cookiecutter-django baked with `context`, its production settings on the
+    shared PostgreSQL and Redis."""
+    context = {"project_slug": slug, **context}
+    folder = bake(checkout(DJANGO_VARIABLE), services.work, slug, context)
+    requirements = folder / "requirements" / "production.txt"
+    bin_dir = install(
+        folder,
+        str(requirements if requirements.is_file() else folder / "pyproject.toml"),
+        newer_python(),
+    )
+    env = peer_django_env(services, services.database(folder.name))
     app = App(
         f"cookiecutter-django ({folder.name})", folder, "config.wsgi", env, bin_dir
     )
@@ -416,7 +413,7 @@ def peer_flask(services: Services) -> Contender:
         "node_version": "20",
         "use_heroku": "False",
     }
-    folder = bake(checkout(FLASK_VARIABLE), services.work, context)
+    folder = bake(checkout(FLASK_VARIABLE), services.work, "my_flask_app", context)
     bin_dir = install(folder, "requirements/prod.txt")
     env = {
         "FLASK_ENV": "production",  # over the development values its .env holds
@@ -567,14 +564,14 @@ def measure_all(services: Services, runs: int, seconds: float) -> list[Measured 
     like = {"use_whitenoise": "y", "rest_api": "DRF"}
     found = comparison(
         f"Django defaults / {django} defaults",
-        lambda: peer_django(services, {"project_slug": "cc_django_defaults"}),
+        lambda: peer_django(services, "cc_django_defaults", {}),
         lambda: ours_django(services, {"framework": "django"}, "django-defaults"),
         runs,
         seconds,
     )
     found += comparison(
         f"Django with API / {django} whitenoise + DRF",
-        lambda: peer_django(services, {"project_slug": "cc_django_drf", **like}),
+        lambda: peer_django(services, "cc_django_drf", like),
         lambda: ours_django(
             services, {"framework": "django", "needs_api": "true"}, "django-api"
         ),
