@@ -24,7 +24,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -497,11 +497,11 @@ def pair_rows(
 ) -> list[Measured]:
     """req/s per page and worker RSS, ours against the peer, goals from issue 24."""
     rates, rss = serve_side_by_side({"ours": ours, "peer": peer}, runs, seconds)
-    rows = []
+    found = []
     for page in PAGES:
         mine = [statistics.median(s[i] for s in rates["ours"][page]) for i in (0, 1)]
         theirs = [statistics.median(s[i] for s in rates["peer"][page]) for i in (0, 1)]
-        rows.append(
+        found.append(
             Measured(
                 f"{label}: {page} req/s",
                 "req/s",
@@ -511,14 +511,18 @@ def pair_rows(
                 mine[1] / theirs[1],
             )
         )
-    rows.append(
+    found.append(
         Measured(f"{label}: worker RSS", "MiB", rss["peer"], rss["ours"], "<= 1")
     )
-    return rows
+    return found
 
 
 def comparison(
-    label: str, build_peer, build_ours, runs: int, seconds: float
+    label: str,
+    build_peer: Callable[[], Contender],
+    build_ours: Callable[[], Contender],
+    runs: int,
+    seconds: float,
 ) -> list[Measured | Skip]:
     """One pair's rows; any failure to set up or serve either side skips them."""
     try:
@@ -534,13 +538,8 @@ def comparison(
 def rows(work: Path, runs: int, seconds: float) -> list[Measured | Skip]:
     """Every peer comparison: Django (defaults, and like-for-like with whitenoise and
     DRF) against cookiecutter-django, Flask against cookiecutter-flask."""
-    for variable in (DJANGO_VARIABLE, FLASK_VARIABLE):
-        try:
-            checkout(variable)
-        except Skipped:
-            continue
-        break
-    else:  # nothing to compare: no cluster to start (CI)
+    if not (os.environ.get(DJANGO_VARIABLE) or os.environ.get(FLASK_VARIABLE)):
+        # Nothing to compare (as in CI): no cluster to start, nothing to render.
         return [Skip("peer starters", f"{DJANGO_VARIABLE} and {FLASK_VARIABLE} unset")]
     try:
         with postgres(work) as database, redis(work) as cache:
