@@ -95,12 +95,14 @@ DJANGO_FULL = {"framework": "django", "needs_api": "true", "needs_admin": "true"
 
 @dataclass
 class App:
-    """A WSGI app ready to serve: `gunicorn TARGET` in `cwd` with `env`."""
+    """A WSGI app ready to serve: `gunicorn TARGET` in `cwd` with `env`, by the
+    gunicorn of the virtualenv whose bin folder is `bin` (ours by default)."""
 
     name: str
     cwd: Path
     target: str
     env: dict[str, str] = field(default_factory=dict)
+    bin: Path = BIN
 
 
 def sh(*cmd: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None = None):
@@ -182,8 +184,11 @@ def libraries_alone(where: Path, starter: App) -> App:
     return App(f"{starter.name}'s libraries alone", folder, "app:app")
 
 
-def flask_starter(where: Path, name: str, answers: dict[str, str]) -> App:
-    """A rendered Flask starter, migrated, with production settings."""
+def flask_starter(
+    where: Path, name: str, answers: dict[str, str], database_url: str = ""
+) -> App:
+    """A rendered Flask starter, migrated, with production settings; on SQLite
+    unless a `database_url` is given."""
     folder = where / name.replace(" ", "-")
     sh(*stackpick_new_cmd(folder, answers, git=False), cwd=where)
     env = {
@@ -193,20 +198,26 @@ def flask_starter(where: Path, name: str, answers: dict[str, str]) -> App:
         "ALLOWED_HOSTS": "127.0.0.1",
     }
     if (folder / "migrations").is_dir():
-        env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+        env["DATABASE_URL"] = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
         sh(BIN / "flask", "--app", "my_site", "db", "upgrade", cwd=folder, env=env)
     return App(name, folder, "wsgi:app", env)
 
 
-def django_starter(where: Path) -> App:
-    """The rendered Django starter (API + admin), migrated, production settings."""
-    folder = where / "django-starter"
-    sh(*stackpick_new_cmd(folder, DJANGO_FULL, git=False), cwd=where)
+def django_starter(
+    where: Path,
+    answers: dict[str, str] = DJANGO_FULL,
+    database_url: str = "",
+    name: str = "django-starter",
+) -> App:
+    """A rendered Django starter (API + admin unless `answers` say otherwise),
+    migrated, production settings; on SQLite unless a `database_url` is given."""
+    folder = where / name
+    sh(*stackpick_new_cmd(folder, answers, git=False), cwd=where)
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
         # TLS would end at a proxy; the benchmark speaks plain HTTP on loopback.
         "DJANGO_SECURE_SSL_REDIRECT": "false",
     }

@@ -1,6 +1,7 @@
 """Every performance promise (issues 15 and 27), measured side by side in one run.
 
-    python benchmarks/run.py [--runs N] [--seconds S] [--only cli,render,django,flask]
+    python benchmarks/run.py [--runs N] [--seconds S]
+                             [--only cli,render,django,flask,peers]
 
 Each row compares stackpick (or a project it renders) with a baseline built and
 measured in the same run, interleaved, so a busy machine slows both alike; figures
@@ -20,6 +21,11 @@ against `django-admin startproject`; `new` with its default `uv lock` (against t
 package index, with an empty uv cache as every cold run here) against `--no-lock`;
 the Django starter's own stack serving the hello-world view; bare Flask importing
 every library module a Flask starter's worker imports (nothing of the starter's own).
+
+The peer rows (issue 24) hold our starters to the peer starters a user would otherwise
+pick, served side by side on one PostgreSQL: the ratio is ours / the peer's. They
+need local checkouts of the peers' templates (see benchmarks/peers.py for the
+environment variables); without them the rows say "skipped" and why.
 
 Everything runs from byte-compiled modules, as an installed package does (pip and uv
 compile at install time; a served project writes its own on the first start). With
@@ -46,6 +52,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import peers
 import projects
 import serving
 
@@ -287,15 +294,36 @@ def flask_rows(work: Path, args: argparse.Namespace) -> list[Row]:
     return rows
 
 
+def peer_rows(work: Path, args: argparse.Namespace) -> list[Row | peers.Skip]:
+    """Our starters against cookiecutter-django and cookiecutter-flask (peers.py)."""
+    return [
+        found
+        if isinstance(found, peers.Skip)
+        else Row(
+            found.measure,
+            found.unit,
+            found.peer,
+            found.ours,
+            found.goal,
+            found.cpu_ratio,
+        )
+        for found in peers.rows(work, args.runs, args.seconds)
+    ]
+
+
 SECTIONS = {
     "cli": cli_rows,
     "render": render_rows,
     "django": django_rows,
     "flask": flask_rows,
+    "peers": peer_rows,
 }
 
 
-def print_row(row: Row) -> None:
+def print_row(row: Row | peers.Skip) -> None:
+    if isinstance(row, peers.Skip):
+        print(f"| {row.measure} | skipped: {row.reason} | | | | | |", flush=True)
+        return
     verdict = "reference" if not row.goal else "met" if row.met else "NOT MET"
     cpu = "" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}x"
     print(

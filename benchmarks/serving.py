@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from projects import BIN, App
+from projects import App
 
 START_TIMEOUT = 60.0
 
@@ -39,9 +39,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def status_of(url: str) -> int | None:
+def status_of(url: str, cookie: str = "") -> int | None:
+    """The status of GET `url` after any redirects, or None when nothing answers."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as error:
@@ -56,7 +58,7 @@ def serve(app: App) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     cmd = [
-        str(BIN / "gunicorn"),
+        str(app.bin / "gunicorn"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -133,14 +135,25 @@ def worker_rss_mib(server: Server) -> float:
     raise RuntimeError("no VmRSS in /proc")
 
 
-def requests_per_second(server: Server, seconds: float) -> tuple[float, float]:
-    """(req/s, requests per worker CPU second) for GET "/", by wrk or a Python loop."""
+def requests_per_second(
+    server: Server, seconds: float, path: str = "/", cookie: str = ""
+) -> tuple[float, float]:
+    """(req/s, requests per worker CPU second) for GET `path` (sending `cookie`, a
+    "name=value" pair, when given), by wrk or a Python loop."""
+    url = server.url + path.lstrip("/")
     worker = worker_pid(server)
     cpu_before = cpu_seconds(worker)
     wrk = shutil.which("wrk")
     if wrk:
         out = subprocess.run(
-            [wrk, "-t1", "-c2", f"-d{max(1, round(seconds))}s", server.url],
+            [
+                wrk,
+                "-t1",
+                "-c2",
+                f"-d{max(1, round(seconds))}s",
+                *(["-H", f"Cookie: {cookie}"] if cookie else []),
+                url,
+            ],
             capture_output=True,
             text=True,
             timeout=seconds + 30,
@@ -150,7 +163,7 @@ def requests_per_second(server: Server, seconds: float) -> tuple[float, float]:
         count = re.search(r"(\d+) requests in", out)
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if errors:
-            raise RuntimeError(f"{server.url}: {errors.group(1)} answers were not 2xx")
+            raise RuntimeError(f"{url}: {errors.group(1)} answers were not 2xx")
         if not (rate and count):
             raise RuntimeError(f"wrk printed no Requests/sec: {out[-200:]}")
         done, per_second = int(count.group(1)), float(rate.group(1))
@@ -158,8 +171,8 @@ def requests_per_second(server: Server, seconds: float) -> tuple[float, float]:
         done, deadline = 0, time.perf_counter() + seconds
         started = time.perf_counter()
         while time.perf_counter() < deadline and done < 100_000:
-            if status_of(server.url) != 200:
-                raise RuntimeError(f"{server.url}: a response was not 200")
+            if status_of(url, cookie) != 200:
+                raise RuntimeError(f"{url}: a response was not 200")
             done += 1
         per_second = done / (time.perf_counter() - started)
     return per_second, done / max(cpu_seconds(worker) - cpu_before, 1e-3)
