@@ -101,9 +101,9 @@ for name in {USERS!r}:
     EmailAddress.objects.create(
         user=user, email=user.email, verified=True, primary=True
     )
-    # An organisation of their own, with them as its admin, as sign-up makes.
+    # An organisation of their own, with them as its owner, as sign-up makes.
     organisation = Organisation.objects.create(name=name + "'s organisation")
-    Membership.objects.create(user=user, organisation=organisation, role="admin")
+    Membership.objects.create(user=user, organisation=organisation, role="owner")
     tokens[name] = Token.objects.create(user=user).key
 print(json.dumps(tokens))
 """
