@@ -524,6 +524,52 @@ def test_staff_open_the_admin_only_with_a_second_factor(
 
 
 @pytest.mark.slow
+def test_organisation_roles_hold_over_the_api(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    """carol probes every organisation's members: a 404 everywhere but her own, so
+    ids tell nothing. erin, her organisation's only owner, can neither demote nor
+    remove herself, and adding a member answers alike for a known address and an
+    unknown one. Nothing here changes anyone's membership."""
+    base, tokens = server
+    client = HttpClient(base, source="127.0.4.6")
+
+    def call(user: str, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Token {tokens[user]}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        return client.request(method, f"/api/organisations/{path}", data, headers)
+
+    def own_organisation(user: str) -> int:
+        answers = {n: call(user, "GET", f"{n}/members/").status for n in range(1, 20)}
+        assert sorted(answers.values()) == [200] + [404] * 18, answers
+        return next(n for n, status in answers.items() if status == 200)
+
+    carols, erins = own_organisation("carol"), own_organisation("erin")
+    listed = json.loads(call("erin", "GET", f"{erins}/members/").body)["results"]
+    assert [(m["email"], m["role"]) for m in listed] == [("erin@example.com", "owner")]
+    erin = listed[0]["id"]
+    assert (
+        call("erin", "PATCH", f"{erins}/members/{erin}/", {"role": "member"}).status
+        == 403
+    )
+    assert call("erin", "DELETE", f"{erins}/members/{erin}/").status == 403
+    for where in (erins, carols):
+        path = f"{where}/members/{erin}/"
+        assert call("carol", "PATCH", path, {"role": "member"}).status == 404
+        assert call("carol", "DELETE", path).status == 404
+    known, unknown = (
+        call("erin", "POST", f"{erins}/members/", {"email": email})
+        for email in ("erin@example.com", "nobody@example.com")
+    )
+    assert (known.status, known.body) == (unknown.status, unknown.body)
+    assert known.status == 202
+    print("\norganisation roles over the API: 404 across, the last owner kept")
+
+
+@pytest.mark.slow
 def test_api_tokens_die(
     project: Path, database: str, server: tuple[str, dict[str, str]]
 ) -> None:
