@@ -77,6 +77,7 @@ def add_member(actor: object, organisation: Organisation, email: str) -> None:
 
 @transaction.atomic
 def change_role(actor: object, membership: Membership, role: str) -> None:
+    """Set someone else's role, within what the actor's own role allows."""
     actor_role = require_manager(actor, membership.organisation)
     if membership.user_id == pk_of(actor):
         raise PermissionDenied("Nobody changes their own role.")
