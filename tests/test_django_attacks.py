@@ -13,6 +13,7 @@ admin, and a thief who has a password but not the second factor.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import secrets
@@ -525,12 +526,13 @@ def test_staff_open_the_admin_only_with_a_second_factor(
 
 @pytest.mark.slow
 def test_organisation_roles_hold_over_the_api(
-    server: tuple[str, dict[str, str]],
+    server: tuple[str, dict[str, str]], people: dict[str, int]
 ) -> None:
-    """carol probes every organisation's members: a 404 everywhere but her own, so
-    ids tell nothing. erin, her organisation's only owner, can neither demote nor
-    remove herself, and adding a member answers alike for a known address and an
-    unknown one. Nothing here changes anyone's membership."""
+    """victor probes every organisation's members: a 404 everywhere but his own, so
+    ids tell nothing. olga, her organisation's only owner (pat is a member), can
+    neither demote nor remove herself, and adding a member answers alike for a known
+    address and an unknown one. Nothing here changes anyone's membership (their
+    tokens die later, in test_api_tokens_die)."""
     base, tokens = server
     client = HttpClient(base, source="127.0.4.6")
 
@@ -547,22 +549,22 @@ def test_organisation_roles_hold_over_the_api(
         assert sorted(answers.values()) == [200] + [404] * 18, answers
         return next(n for n, status in answers.items() if status == 200)
 
-    carols, erins = own_organisation("carol"), own_organisation("erin")
-    listed = json.loads(call("erin", "GET", f"{erins}/members/").body)["results"]
-    assert [(m["email"], m["role"]) for m in listed] == [("erin@example.com", "owner")]
-    erin = listed[0]["id"]
-    assert (
-        call("erin", "PATCH", f"{erins}/members/{erin}/", {"role": "member"}).status
-        == 403
-    )
-    assert call("erin", "DELETE", f"{erins}/members/{erin}/").status == 403
-    for where in (erins, carols):
-        path = f"{where}/members/{erin}/"
-        assert call("carol", "PATCH", path, {"role": "member"}).status == 404
-        assert call("carol", "DELETE", path).status == 404
+    victors, olgas = own_organisation("victor"), own_organisation("olga")
+    assert victors == people["victor_organisation"]
+    listed = json.loads(call("olga", "GET", f"{olgas}/members/").body)["results"]
+    roles = [(m["email"], m["role"]) for m in listed]
+    assert roles == [("olga@example.com", "owner"), ("pat@example.com", "member")]
+    olga, pat = listed[0]["id"], listed[1]["id"]
+    demote = {"role": "member"}
+    assert call("olga", "PATCH", f"{olgas}/members/{olga}/", demote).status == 403
+    assert call("olga", "DELETE", f"{olgas}/members/{olga}/").status == 403
+    for where, whom in itertools.product((olgas, victors), (olga, pat)):
+        path = f"{where}/members/{whom}/"
+        assert call("victor", "PATCH", path, {"role": "owner"}).status == 404
+        assert call("victor", "DELETE", path).status == 404
     known, unknown = (
-        call("erin", "POST", f"{erins}/members/", {"email": email})
-        for email in ("erin@example.com", "nobody@example.com")
+        call("olga", "POST", f"{olgas}/members/", {"email": email})
+        for email in ("pat@example.com", "nobody@example.com")
     )
     assert (known.status, known.body) == (unknown.status, unknown.body)
     assert known.status == 202
