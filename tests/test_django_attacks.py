@@ -13,6 +13,7 @@ admin, and a thief who has a password but not the second factor.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import secrets
@@ -101,9 +102,9 @@ for name in {USERS!r}:
     EmailAddress.objects.create(
         user=user, email=user.email, verified=True, primary=True
     )
-    # An organisation of their own, with them as its admin, as sign-up makes.
+    # An organisation of their own, with them as its owner, as sign-up makes.
     organisation = Organisation.objects.create(name=name + "'s organisation")
-    Membership.objects.create(user=user, organisation=organisation, role="admin")
+    Membership.objects.create(user=user, organisation=organisation, role="owner")
     tokens[name] = Token.objects.create(user=user).key
 print(json.dumps(tokens))
 """
@@ -521,6 +522,53 @@ def test_staff_open_the_admin_only_with_a_second_factor(
     assert confirmed.headers["Location"] == "/admin/"
     assert stan.get("/admin/").status == 200
     print("\nadmin: staff without two-factor sent to set it up, code asked, then open")
+
+
+@pytest.mark.slow
+def test_organisation_roles_hold_over_the_api(
+    server: tuple[str, dict[str, str]], people: dict[str, int]
+) -> None:
+    """victor probes every organisation's members: a 404 everywhere but his own, so
+    ids tell nothing. olga, her organisation's only owner (pat is a member), can
+    neither demote nor remove herself, and adding a member answers alike for a known
+    address and an unknown one. Nothing here changes anyone's membership (their
+    tokens die later, in test_api_tokens_die)."""
+    base, tokens = server
+    client = HttpClient(base, source="127.0.4.6")
+
+    def call(user: str, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Token {tokens[user]}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        return client.request(method, f"/api/organisations/{path}", data, headers)
+
+    def own_organisation(user: str) -> int:
+        answers = {n: call(user, "GET", f"{n}/members/").status for n in range(1, 20)}
+        assert sorted(answers.values()) == [200] + [404] * 18, answers
+        return next(n for n, status in answers.items() if status == 200)
+
+    victors, olgas = own_organisation("victor"), own_organisation("olga")
+    assert victors == people["victor_organisation"]
+    listed = json.loads(call("olga", "GET", f"{olgas}/members/").body)["results"]
+    roles = [(m["email"], m["role"]) for m in listed]
+    assert roles == [("olga@example.com", "owner"), ("pat@example.com", "member")]
+    olga, pat = listed[0]["id"], listed[1]["id"]
+    demote = {"role": "member"}
+    assert call("olga", "PATCH", f"{olgas}/members/{olga}/", demote).status == 403
+    assert call("olga", "DELETE", f"{olgas}/members/{olga}/").status == 403
+    for where, whom in itertools.product((olgas, victors), (olga, pat)):
+        path = f"{where}/members/{whom}/"
+        assert call("victor", "PATCH", path, {"role": "owner"}).status == 404
+        assert call("victor", "DELETE", path).status == 404
+    known, unknown = (
+        call("olga", "POST", f"{olgas}/members/", {"email": email})
+        for email in ("pat@example.com", "nobody@example.com")
+    )
+    assert (known.status, known.body) == (unknown.status, unknown.body)
+    assert known.status == 202
+    print("\norganisation roles over the API: 404 across, the last owner kept")
 
 
 @pytest.mark.slow

@@ -16,11 +16,14 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
-    """A user in an organisation, with their role there."""
+    """A user in an organisation, with their role there: the owner (who created it,
+    or was made one), admins (who manage its members, as owners do) or members.
+    Site staff (`is_staff`, the admin site) is another matter: the operator's."""
 
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
+        OWNER = "owner", "Owner"
         ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -1,4 +1,4 @@
-"""Every new account gets an organisation of its own, as its admin."""
+"""Every new account gets an organisation of its own, as its owner."""
 
 from typing import Any
 
@@ -11,5 +11,5 @@ def give_new_users_an_organisation(
     """allauth's user_signed_up signal."""
     organisation = Organisation.objects.create(name=f"{user.email}'s organisation")
     Membership.objects.create(
-        user=user, organisation=organisation, role=Membership.Role.ADMIN
+        user=user, organisation=organisation, role=Membership.Role.OWNER
     )
