@@ -14,173 +14,10 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from stackpick.arguments import build_parser, command_in
 from stackpick.errors import Aborted, StackpickError, environment_problem
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise StackpickError(f"{message} (see '{self.prog} --help')")
-
-
-class _Version(argparse.Action):
-    """--version, read only when asked (the installed metadata is slow to load)."""
-
-    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None):
-        from stackpick import version
-
-        print(f"stackpick {version()}")
-        parser.exit()
-
-
-DRIFT_HELP = (
-    "also compare every file with a render of the recorded template version "
-    "(edited, deleted, added); drift on a preset's locked paths fails"
-)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from stackpick.deadlines import DEADLINES_HELP
-
-    parser = _Parser(
-        prog="stackpick",
-        description="Pick Flask or Django for a new web project, explain why, "
-        "and scaffold it with Copier.",
-        epilog=DEADLINES_HELP,
-    )
-    parser.add_argument(
-        "--version", action=_Version, nargs=0, help="show the version and exit"
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    commands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_Parser
-    )
-
-    def answer_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--answers", type=Path, metavar="FILE", help="YAML answers file"
-        )
-        sub.add_argument(
-            "--data",
-            "-d",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="one answer (repeatable); beats --answers",
-        )
-        sub.add_argument(
-            "--preset",
-            metavar="FILE|URL",
-            help="team preset YAML: a path, an https:// URL or git+REPO[@REF]#FILE "
-            "(default: $STACKPICK_PRESET)",
-        )
-        sub.add_argument("--debug", action="store_true", help="show tracebacks")
-
-    rec = commands.add_parser(
-        "recommend", help="show which framework the rules pick, and why"
-    )
-    answer_options(rec)
-    rec.add_argument("--json", action="store_true", help="print one JSON object")
-    rec.add_argument(
-        "--defaults",
-        action="store_true",
-        help="never prompt (on a terminal, recommend otherwise asks the questions)",
-    )
-
-    new = commands.add_parser(
-        "new",
-        help="answer the questionnaire and render a project",
-        epilog=DEADLINES_HELP,
-    )
-    new.add_argument("dest", metavar="DEST", help="folder for the new project")
-    answer_options(new)
-    new.add_argument("--defaults", action="store_true", help="never prompt")
-    new.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the answers, the pick and the files; write nothing",
-    )
-    new.add_argument(
-        "--force",
-        action="store_true",
-        help="render into a non-empty folder (same-named files are replaced)",
-    )
-    new.add_argument("--template", metavar="SRC", help="template path or git URL")
-    new.add_argument(
-        "--vcs-ref", metavar="REF", help="template version (tag or commit)"
-    )
-    new.add_argument(
-        "--no-git", action="store_true", help="no git init, no first commit"
-    )
-    new.add_argument(
-        "--lock",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="write uv.lock with `uv lock` before the first commit (the default, "
-        "when uv and the package index are reachable); --no-lock skips it",
-    )
-    new.add_argument(
-        "--update-source",
-        metavar="URL",
-        help="git URL recorded for `copier update` when rendering from the wheel",
-    )
-
-    rules = commands.add_parser("rules", help="the rule table with its sources")
-    rules.add_argument("--json", action="store_true", help="print JSON")
-    rules.add_argument("--debug", action="store_true", help="show tracebacks")
-
-    upd = commands.add_parser(
-        "update", help="apply template changes (copier update)", epilog=DEADLINES_HELP
-    )
-    upd.add_argument(
-        "path",
-        nargs="*",
-        metavar="PATH",
-        help="project folder (default: .); with several, each is updated on a branch",
-    )
-    upd.add_argument("--vcs-ref", metavar="REF", help="template version to update to")
-    upd.add_argument("--data", "-d", action="append", default=[], metavar="KEY=VALUE")
-    upd.add_argument(
-        "--all-under",
-        type=Path,
-        metavar="DIR",
-        help="also update every stackpick project found below DIR",
-    )
-    upd.add_argument(
-        "--branch",
-        metavar="NAME",
-        help="branch for the update commit (default: stackpick/update-vX.Y.Z)",
-    )
-    upd.add_argument("--debug", action="store_true", help="show tracebacks")
-
-    chk = commands.add_parser(
-        "check",
-        help="is the project on the latest template and its team preset? (for CI)",
-        epilog=DEADLINES_HELP,
-    )
-    chk.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
-    chk.add_argument("--json", action="store_true", help="print one JSON object")
-    chk.add_argument("--drift", action="store_true", help=DRIFT_HELP)
-    chk.add_argument("--debug", action="store_true", help="show tracebacks")
-
-    sts = commands.add_parser(
-        "status", help="where many projects stand, one row each", epilog=DEADLINES_HELP
-    )
-    sts.add_argument("path", nargs="*", metavar="PATH", help="project folders")
-    sts.add_argument(
-        "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
-    )
-    sts.add_argument("--json", action="store_true", help="print a JSON list")
-    sts.add_argument("--drift", action="store_true", help=DRIFT_HELP)
-    sts.add_argument(
-        "--html",
-        type=Path,
-        metavar="FILE",
-        help="also write the fleet as one self-contained HTML page",
-    )
-    sts.add_argument("--debug", action="store_true", help="show tracebacks")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -188,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     _tolerant_output()
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(only=command_in(argv)).parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 2
