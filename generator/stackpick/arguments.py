@@ -36,8 +36,13 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _flag(sub: argparse.ArgumentParser, name: str, help: str) -> None:
+    """An option that is off unless given."""
+    sub.add_argument(name, action="store_true", help=help)
+
+
 def _debug(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--debug", action="store_true", help="show tracebacks")
+    _flag(sub, "--debug", "show tracebacks")
 
 
 def _answer_options(sub: argparse.ArgumentParser) -> None:
@@ -61,35 +66,27 @@ def _answer_options(sub: argparse.ArgumentParser) -> None:
 
 def _recommend(sub: argparse.ArgumentParser) -> None:
     _answer_options(sub)
-    sub.add_argument("--json", action="store_true", help="print one JSON object")
-    sub.add_argument(
+    _flag(sub, "--json", "print one JSON object")
+    _flag(
+        sub,
         "--defaults",
-        action="store_true",
-        help="never prompt (on a terminal, recommend otherwise asks the questions)",
+        "never prompt (on a terminal, recommend otherwise asks the questions)",
     )
 
 
 def _new(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("dest", metavar="DEST", help="folder for the new project")
     _answer_options(sub)
-    sub.add_argument("--defaults", action="store_true", help="never prompt")
-    sub.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the answers, the pick and the files; write nothing",
-    )
-    sub.add_argument(
-        "--force",
-        action="store_true",
-        help="render into a non-empty folder (same-named files are replaced)",
+    _flag(sub, "--defaults", "never prompt")
+    _flag(sub, "--dry-run", "print the answers, the pick and the files; write nothing")
+    _flag(
+        sub, "--force", "render into a non-empty folder (same-named files are replaced)"
     )
     sub.add_argument("--template", metavar="SRC", help="template path or git URL")
     sub.add_argument(
         "--vcs-ref", metavar="REF", help="template version (tag or commit)"
     )
-    sub.add_argument(
-        "--no-git", action="store_true", help="no git init, no first commit"
-    )
+    _flag(sub, "--no-git", "no git init, no first commit")
     sub.add_argument(
         "--lock",
         action=argparse.BooleanOptionalAction,
@@ -105,7 +102,7 @@ def _new(sub: argparse.ArgumentParser) -> None:
 
 
 def _rules(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--json", action="store_true", help="print JSON")
+    _flag(sub, "--json", "print JSON")
     _debug(sub)
 
 
@@ -134,8 +131,8 @@ def _update(sub: argparse.ArgumentParser) -> None:
 
 def _check(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
-    sub.add_argument("--json", action="store_true", help="print one JSON object")
-    sub.add_argument("--drift", action="store_true", help=DRIFT_HELP)
+    _flag(sub, "--json", "print one JSON object")
+    _flag(sub, "--drift", DRIFT_HELP)
     _debug(sub)
 
 
@@ -144,8 +141,8 @@ def _status(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
     )
-    sub.add_argument("--json", action="store_true", help="print a JSON list")
-    sub.add_argument("--drift", action="store_true", help=DRIFT_HELP)
+    _flag(sub, "--json", "print a JSON list")
+    _flag(sub, "--drift", DRIFT_HELP)
     sub.add_argument(
         "--html",
         type=Path,

@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stackpick.errors import StackpickError
 
@@ -51,6 +51,15 @@ def parse_copier_yml(path: Path) -> dict[str, Any]:
         finally:
             loader.dispose()
     return config
+
+
+class _Given(NamedTuple):
+    """What a walk over the questions starts from: answers taken as given, defaults
+    that replace the template's, and where each came from (for messages)."""
+
+    fixed: Mapping[str, Any]
+    defaults: Mapping[str, Any]
+    origins: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -304,9 +313,8 @@ class Questionnaire:
         With `only`, the walk answers just those questions and the given ones (and
         the hidden values on the way), and ends after the last of them.
         """
-        defaults = defaults or {}
         computed = computed or {}
-        origins = origins or {}
+        given = _Given(fixed, defaults or {}, origins or {})
         context: dict[str, Any] = {}
         wanted = None if only is None else {*only, *fixed}
         for question in self._walk(wanted):
@@ -314,13 +322,9 @@ class Questionnaire:
             if name in computed:
                 context[name] = computed[name](context)
             elif question.hidden or question.secret:
-                context[name] = self._hidden_value(
-                    question, fixed, defaults, context, origins
-                )
+                context[name] = self._hidden_value(question, given, context)
             else:
-                context[name] = self._answer(
-                    question, fixed, defaults, context, origins, ask, check
-                )
+                context[name] = self._answer(question, given, context, ask, check)
         return context
 
     def _walk(self, wanted: set[str] | None) -> list[Question]:
@@ -338,15 +342,11 @@ class Questionnaire:
         return {KIND} | {q.name for q in self.public() if q.follows_kind}
 
     def _hidden_value(
-        self,
-        question: Question,
-        fixed: Mapping[str, Any],
-        defaults: Mapping[str, Any],
-        context: dict[str, Any],
-        origins: Mapping[str, str],
+        self, question: Question, given: _Given, context: dict[str, Any]
     ) -> Any:
         """A value nobody is asked for: given, computed by its expression, or ''."""
         name = question.name
+        fixed, defaults, origins = given
         raw = fixed.get(name, defaults.get(name, question.default))
         if name in STACKPICK_OPTIONS and name in fixed:  # the user's: checked
             return self.cast(question, raw, origins.get(name, name))
@@ -361,15 +361,14 @@ class Questionnaire:
     def _answer(
         self,
         question: Question,
-        fixed: Mapping[str, Any],
-        defaults: Mapping[str, Any],
+        given: _Given,
         context: dict[str, Any],
-        origins: Mapping[str, str],
         ask: Ask | None,
         check: Check | None,
     ) -> Any:
         """A public question's answer: given, asked for, or its default; checked."""
         name = question.name
+        fixed, defaults, origins = given
         origin = origins.get(name) or self._origin(question, fixed, context)
         if name in defaults:
             default = self.cast(question, defaults[name], origins.get(name, "preset"))
@@ -387,8 +386,8 @@ class Questionnaire:
             # construction (tests/test_questions.py checks every kind's), so only
             # what someone gave, or derived from it, is rendered through its
             # validator. Combinations are refused by the engine (refusal_line).
-            given = name in fixed or name in defaults or ask is not None
-            if given or question.derived:
+            someones = name in fixed or name in defaults or ask is not None
+            if someones or question.derived:
                 self.validate(question, value, context, origin)
             veto = check(name, value) if check else None  # a preset's forbid
             if veto:
