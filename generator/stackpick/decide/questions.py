@@ -12,7 +12,6 @@ import keyword
 import sys
 from collections.abc import Callable, Collection, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -62,8 +61,7 @@ class _Given(NamedTuple):
     origins: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """One question of copier.yml."""
 
     name: str
