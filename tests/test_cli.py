@@ -289,6 +289,36 @@ def test_a_cold_start_imports_only_what_the_command_uses(
     assert not (tmp_path / "cache").exists()  # nothing kept between runs
 
 
+@pytest.mark.parametrize("with_preset", [False, True])
+def test_git_guards_are_set_when_a_recommendation_may_run_git(
+    tmp_path: Path, with_preset: bool
+) -> None:
+    """A team preset may live in a git repository, so `recommend --preset` runs with
+    git's protective environment (and its signal handlers); without one no git runs
+    and neither is loaded."""
+    preset = tmp_path / "team.yml"
+    preset.write_text("name: Team\npin:\n  framework: django\n", encoding="utf-8")
+    args = ["recommend", "--json", *(["--preset", str(preset)] if with_preset else [])]
+    code = (
+        "import os, sys, contextlib, io\n"
+        "from stackpick.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main({args!r})\n"
+        "print(code, 'GIT_ALLOW_PROTOCOL' in os.environ, 'signal' in sys.modules)\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GIT_ALLOW_PROTOCOL", "STACKPICK_PRESET")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert proc.stdout.split() == ["0", str(with_preset), str(with_preset)], (
+        proc.stdout + proc.stderr
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "words"),
     [(errno.ENOSPC, "the disk is full"), (errno.EACCES, "permission denied")],
