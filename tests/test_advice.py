@@ -161,11 +161,9 @@ def test_an_assumed_answer_only_breaks_a_tie_and_says_how_to_change_it() -> None
 @given(factor_strategy())
 def test_every_answer_given_keeps_the_full_answer_verdict(answers) -> None:
     """With every answer given, `given` changes nothing (the full-answer verdicts)."""
-    from dataclasses import replace
-
     told = recommend(answers, given=FACTORS)
     assert told.given is not None and not told.assumed and not told.implied
-    assert replace(told, given=None) == recommend(answers)
+    assert told._replace(given=None) == recommend(answers)
 
 
 def load_defaults() -> dict[str, Any]:

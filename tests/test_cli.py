@@ -248,19 +248,24 @@ def test_a_refused_combination_is_one_line_naming_both_answers(tmp_path: Path) -
     assert not (tmp_path / "s").exists()
 
 
+RECOMMEND_UNUSED = [
+    *("importlib.metadata", "rich", "yaml", "jinja2", "dataclasses", "inspect"),
+    *("signal", "threading", "stackpick.gitsafe", "textwrap"),
+]
+
+
 @pytest.mark.parametrize(
     ("args", "unused"),
     [
-        (["--help"], ["importlib.metadata", "jinja2", "rich", "yaml"]),
+        (["--help"], ["importlib.metadata", "jinja2", "pathlib", "rich", "yaml"]),
         # copier.yml and the rules from their JSON snapshot, its plain expressions
-        # evaluated without Jinja (decide/snapshot.py, decide/expressions.py).
-        (
-            ["recommend", "--json"],
-            ["importlib.metadata", "rich", "yaml", "jinja2"],
-        ),
+        # evaluated without Jinja (decide/snapshot.py, decide/expressions.py); the
+        # rules and results are NamedTuples, not dataclasses (which load inspect);
+        # without a preset no git runs, so none of git's guards (signal, threading).
+        (["recommend", "--json"], RECOMMEND_UNUSED),
         (
             ["recommend", "--json", "-d", "kind=api", "-d", "needs_auth=true"],
-            ["importlib.metadata", "rich", "yaml", "jinja2"],
+            RECOMMEND_UNUSED,
         ),
     ],
 )
@@ -282,6 +287,36 @@ def test_a_cold_start_imports_only_what_the_command_uses(
     )
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
     assert not (tmp_path / "cache").exists()  # nothing kept between runs
+
+
+@pytest.mark.parametrize("with_preset", [False, True])
+def test_git_guards_are_set_when_a_recommendation_may_run_git(
+    tmp_path: Path, with_preset: bool
+) -> None:
+    """A team preset may live in a git repository, so `recommend --preset` runs with
+    git's protective environment (and its signal handlers); without one no git runs
+    and neither is loaded."""
+    preset = tmp_path / "team.yml"
+    preset.write_text("name: Team\npin:\n  framework: django\n", encoding="utf-8")
+    args = ["recommend", "--json", *(["--preset", str(preset)] if with_preset else [])]
+    code = (
+        "import os, sys, contextlib, io\n"
+        "from stackpick.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main({args!r})\n"
+        "print(code, 'GIT_ALLOW_PROTOCOL' in os.environ, 'signal' in sys.modules)\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GIT_ALLOW_PROTOCOL", "STACKPICK_PRESET")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert proc.stdout.split() == ["0", str(with_preset), str(with_preset)], (
+        proc.stdout + proc.stderr
+    )
 
 
 @pytest.mark.parametrize(

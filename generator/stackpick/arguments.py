@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from stackpick.deadlines import DEADLINES_HELP
 from stackpick.errors import StackpickError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DRIFT_HELP = (
     "also compare every file with a render of the recorded template version "
@@ -36,6 +38,13 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _path(text: str) -> Path:
+    """A path argument: pathlib loads when a command reads one, not for `--help`."""
+    from pathlib import Path
+
+    return Path(text)
+
+
 def _flag(sub: argparse.ArgumentParser, name: str, help: str) -> None:
     """An option that is off unless given."""
     sub.add_argument(name, action="store_true", help=help)
@@ -46,7 +55,7 @@ def _debug(sub: argparse.ArgumentParser) -> None:
 
 
 def _answer_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--answers", type=Path, metavar="FILE", help="YAML answers file")
+    sub.add_argument("--answers", type=_path, metavar="FILE", help="YAML answers file")
     sub.add_argument(
         "--data",
         "-d",
@@ -117,7 +126,7 @@ def _update(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--data", "-d", action="append", default=[], metavar="KEY=VALUE")
     sub.add_argument(
         "--all-under",
-        type=Path,
+        type=_path,
         metavar="DIR",
         help="also update every stackpick project found below DIR",
     )
@@ -139,13 +148,13 @@ def _check(sub: argparse.ArgumentParser) -> None:
 def _status(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("path", nargs="*", metavar="PATH", help="project folders")
     sub.add_argument(
-        "--find", type=Path, metavar="DIR", help="every stackpick project below DIR"
+        "--find", type=_path, metavar="DIR", help="every stackpick project below DIR"
     )
     _flag(sub, "--json", "print a JSON list")
     _flag(sub, "--drift", DRIFT_HELP)
     sub.add_argument(
         "--html",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="also write the fleet as one self-contained HTML page",
     )

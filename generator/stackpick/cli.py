@@ -13,11 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackpick.arguments import build_parser, command_in
 from stackpick.errors import Aborted, StackpickError, environment_problem
+
+if TYPE_CHECKING:  # pathlib loads with the commands that use it, not for --help
+    from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,14 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = cmd_rules(args)
         else:
             _check_working_folder()
-            from stackpick.gitsafe import (
-                children_die_with_us,
-                protect_process_environment,
-            )
-
-            protect_process_environment()
-            with children_die_with_us():
-                code = COMMANDS[args.command](args)
+            code = _run(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
@@ -69,6 +64,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as error:
         return _internal_error(error, debug)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; one that may start git runs with git's protections."""
+    if not _may_run_git(args):
+        return COMMANDS[args.command](args)
+    from stackpick.gitsafe import children_die_with_us, protect_process_environment
+
+    protect_process_environment()
+    with children_die_with_us():
+        return COMMANDS[args.command](args)
+
+
+def _may_run_git(args: argparse.Namespace) -> bool:
+    """Whether the command may start git (or Copier, which does): all but a
+    `recommend` without a team preset, which only reads the bundled template.
+
+    Such a run needs neither git's protective environment nor the signal handlers
+    that kill git with us (loading them costs a cold start ~3 ms).
+    """
+    if args.command != "recommend":
+        return True
+    from stackpick.locate import preset_path
+
+    return preset_path(args.preset) is not None
 
 
 def _internal_error(error: Exception, debug: bool) -> int:
@@ -113,6 +133,8 @@ def _check_working_folder() -> None:
 
 
 def _questionnaire(template: str | None = None) -> Any:
+    from pathlib import Path
+
     from stackpick.locate import bundled_template
 
     root = bundled_template()
@@ -161,6 +183,8 @@ def _interactive() -> bool:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from stackpick.decide.answers import Request, gather
     from stackpick.render.copy import check_destination
     from stackpick.render.guard import termination_as_abort
@@ -275,6 +299,8 @@ def _reproduce(
 def _dry_run(
     args: argparse.Namespace, questions: Any, outcome: Any, request: Any
 ) -> int:
+    from pathlib import Path
+
     from stackpick.interview import summary_text
     from stackpick.render.plan import planned_files
     from stackpick.report import show_recommendation
@@ -342,6 +368,8 @@ def _projects(paths: Sequence[str], below: Path | None) -> list[Path]:
     A given folder that does not exist is bad input; a folder below `below` that
     cannot be read is named on stderr (its projects are missing from the list).
     """
+    from pathlib import Path
+
     from stackpick.fleet.state import discover
 
     found = [Path(p) for p in paths]
@@ -383,6 +411,8 @@ def _check_git_values(args: argparse.Namespace) -> None:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from stackpick.decide.answers import parse_data
 
     _check_git_values(args)
@@ -451,6 +481,8 @@ def _preset_on_update(
 
 def _require_projects(paths: Sequence[str]) -> None:
     """Each folder named on the command line must be a stackpick project."""
+    from pathlib import Path
+
     from stackpick.fleet.state import answers_or_reason
 
     for given in paths:
@@ -460,6 +492,8 @@ def _require_projects(paths: Sequence[str]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from stackpick.fleet.state import Inspector
 
     state = Inspector(drift=args.drift).inspect(

@@ -7,7 +7,6 @@ plain-text rule list stay quick to start.
 from __future__ import annotations
 
 import json
-import textwrap
 from typing import IO, TYPE_CHECKING, Any
 
 from stackpick.decide.engine import Recommendation
@@ -226,11 +225,12 @@ def rules_as_dict(ruleset: RuleSet) -> dict[str, Any]:
 
 def rules_text(ruleset: RuleSet) -> str:
     """Every rule with its condition in words, wrapped to 80 columns (ids never cut)."""
+    from textwrap import wrap  # only for this text: `--json` output never wraps
 
     def block(head: str, fields: list[tuple[str, str]]) -> list[str]:
         lines = [head]
         for label, text in fields:
-            lines += textwrap.wrap(
+            lines += wrap(
                 text,
                 WIDTH,
                 initial_indent=f"  {label:<6}",
@@ -282,9 +282,7 @@ def rules_text(ruleset: RuleSet) -> str:
             )
     out += ["", "Sources"]
     for key, source in ruleset.source_details.items():
-        out += textwrap.wrap(
-            f"{key}: {source.citation()}", WIDTH, subsequent_indent=" " * 4
-        )
+        out += wrap(f"{key}: {source.citation()}", WIDTH, subsequent_indent=" " * 4)
     return "\n".join(out)
 
 

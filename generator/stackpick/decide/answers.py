@@ -7,9 +7,9 @@ Returns the full, validated answers and the recommendation computed from them.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stackpick import version
 from stackpick.decide.engine import Recommendation, recommend
@@ -59,8 +59,7 @@ def computed_values(
     }
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What the user gave on the command line."""
 
     answers_file: Path | None = None
@@ -68,12 +67,11 @@ class Request:
     preset_file: str | Path | None = None  # a path or a URL (see presets.py)
     # Built-in defaults of this run (the project name from the folder's name):
     # below a preset's defaults, above the template's.
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = MappingProxyType({})  # read-only: shared
     defaults_origin: str = "default"
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     answers: dict[str, Any]
     recommendation: Recommendation
     preset: Preset | None
@@ -118,14 +116,12 @@ def with_flips(
     questions: Questionnaire,
 ) -> Recommendation:
     """`rec` with the smallest answer changes that would change the rules' pick."""
-    from dataclasses import replace
-
     from stackpick.decide.flips import capped_confidence, find_flips, question_choices
 
     ruleset = load_rules()
     found = find_flips(dict(answers), given, question_choices(questions), ruleset)
     confidence = capped_confidence(ruleset, rec.confidence, found)
-    return replace(rec, flips=found, confidence=confidence)
+    return rec._replace(flips=found, confidence=confidence)
 
 
 def parse_data(pairs: Sequence[str], unique: bool = False) -> dict[str, str]:

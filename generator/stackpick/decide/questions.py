@@ -3,19 +3,18 @@
 Copier asks these questions when it is used alone; stackpick reads the same file to
 drive its own questionnaire and to validate answers files, presets and `--data`. The
 `when:`, `default:` and `validator:` expressions are Jinja, rendered here the way
-Copier renders them (sandboxed, with the same filters).
+Copier renders them (sandboxed, with the same filters). Annotations are evaluated
+(no `from __future__ import annotations`), as in rules.py: NamedTuple records are
+cheaper to define with real types than with strings.
 """
-
-from __future__ import annotations
 
 import keyword
 import sys
 from collections.abc import Callable, Collection, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from stackpick.errors import StackpickError
 
@@ -62,8 +61,7 @@ class _Given(NamedTuple):
     origins: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """One question of copier.yml."""
 
     name: str
@@ -107,9 +105,8 @@ class Question:
         return [value for _, value in self.choices]
 
 
-if TYPE_CHECKING:
-    Ask = Callable[[Question, Any, dict[str, Any]], Any]
-    Check = Callable[[str, Any], str | None]
+Ask = Callable[[Question, Any, dict[str, Any]], Any]
+Check = Callable[[str, Any], str | None]
 
 
 class Questionnaire:

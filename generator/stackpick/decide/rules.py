@@ -2,26 +2,25 @@
 
 The same file is `!include`d by the root copier.yml, so plain Copier computes the same
 recommendation; this module gives the engine a typed, validated view of it.
+
+No `from __future__ import annotations` here: typing.NamedTuple turns each string
+annotation into a compiled ForwardRef, and that doubled what defining the records
+costs a cold `stackpick recommend`. The types below exist at run time instead.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    # A condition: any of these alternatives; each maps an answer key to allowed
-    # values (a list) or numeric bounds ({min: N} / {max: N}).
-    Clause = dict[str, Any]
-    Condition = tuple[Clause, ...]
+# A condition: any of these alternatives; each maps an answer key to allowed
+# values (a list) or numeric bounds ({min: N} / {max: N}).
+Clause = dict[str, Any]
+Condition = tuple[Clause, ...]
 
 FRAMEWORKS = ("flask", "django")
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     favours: str
     strength: str
@@ -30,13 +29,12 @@ class Rule:
     why: str
     when: Condition
     # Per cited source, the article's own words (verbatim, at most 40 words).
-    quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    quotes: dict[str, str]
     # Keys that only narrow the rule: a filled-in value does not keep it from voting.
     qualifiers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Implication:
+class Implication(NamedTuple):
     """What a given answer implies for an answer nobody gave (rules.yaml `implied`)."""
 
     id: str
@@ -46,24 +44,21 @@ class Implication:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     id: str
     text: str
     sources: tuple[str, ...]
     when: Condition
-    quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    quotes: dict[str, str]
 
 
-@dataclass(frozen=True)
-class Extension:
+class Extension(NamedTuple):
     name: str
     why: str
     when: Condition
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """An article the rules cite: title, publisher or author (if named), year."""
 
     key: str
@@ -80,31 +75,28 @@ class Source:
         return {"title": self.title, "publisher": self.publisher, "year": self.year}
 
 
-@dataclass(frozen=True)
-class Familiarity:
+class Familiarity(NamedTuple):
     """S4's "do not switch": the bars the other framework must clear."""
 
     rules: tuple[str, ...]
     min_strong: int
     min_lead: int
     sources: tuple[str, ...]
-    quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    quotes: dict[str, str]
 
 
-@dataclass(frozen=True)
-class Compatibility:
+class Compatibility(NamedTuple):
     """A combination the templates cannot honour, refused with `why`."""
 
     id: str
     refuse: Condition
     why: str
     sources: tuple[str, ...]
-    steers: bool = False  # the rules pick the other framework rather than refuse
-    quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    steers: bool  # the rules pick the other framework rather than refuse
+    quotes: dict[str, str]
 
 
-@dataclass(frozen=True)
-class KindDefaults:
+class KindDefaults(NamedTuple):
     """The defaults for one kind of project, with the articles that justify them."""
 
     kind: str
@@ -114,8 +106,7 @@ class KindDefaults:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     weights: dict[str, int]
     close_call_margin: int
     confidence: tuple[tuple[str, int], ...]  # (label, min_margin), highest first
@@ -124,13 +115,13 @@ class RuleSet:
     rules: tuple[Rule, ...]
     notes: tuple[Note, ...]
     extensions: dict[str, tuple[Extension, ...]]
-    source_details: dict[str, Source] = field(default_factory=dict)
-    familiarity: Familiarity | None = None
-    compatibility: tuple[Compatibility, ...] = ()
-    base_defaults: dict[str, Any] = field(default_factory=dict)
-    kind_defaults: dict[str, KindDefaults] = field(default_factory=dict)
-    implied: tuple[Implication, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    source_details: dict[str, Source]
+    familiarity: Familiarity | None
+    compatibility: tuple[Compatibility, ...]
+    base_defaults: dict[str, Any]
+    kind_defaults: dict[str, KindDefaults]
+    implied: tuple[Implication, ...]
+    raw: dict[str, Any]  # the document as read (copier.yml's Jinja reads it too)
 
     def defaults_for(self, kind: str) -> dict[str, Any]:
         """Every factor's default for `kind` (the base profile for an unknown kind)."""
