@@ -73,6 +73,7 @@ TENANT_FILES = {
     "templates/organisations/list.html",
     "templates/organisations/members.html",
     "tests/test_members.py",
+    "tests/test_members_admin.py",
     "tests/test_tenants.py",
 }
 ALWAYS = {
