@@ -1,6 +1,7 @@
 """Who may change an organisation's members, in one place for the pages and the API.
 
-Owners and admins add members (by e-mail address), remove them and change their
+Owners and admins add members (by e-mail address; an address without an account
+is invited, see invitations.py), remove them and change their
 roles; members only look, and may leave. An admin never makes an owner nor touches
 one; nobody changes their own role; an organisation always keeps an owner. A
 refusal is Django's PermissionDenied (a 403 in the pages and the API alike; where
@@ -15,7 +16,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Membership, Organisation
+from . import invitations
+from .models import Invitation, Membership, Organisation
 
 Role = Membership.Role
 MANAGERS = (Role.OWNER, Role.ADMIN)
@@ -100,13 +102,25 @@ def check_addition(actor: object, organisation: Organisation, role: str) -> None
 
 
 @transaction.atomic
-def add_member(actor: object, organisation: Organisation, email: str) -> None:
-    """Add the account with this address as a member. Whether there is one is not
-    told (the answer is the same), so addresses cannot be probed."""
-    check_addition(actor, organisation, Role.MEMBER)
-    account = get_user_model().objects.filter(email__iexact=email.strip()).first()
+def add_member(
+    actor: object, organisation: Organisation, email: str, role: str = Role.MEMBER
+) -> None:
+    """Add the account with this address, with `role`; an address without one is
+    invited (invitations.py). Which of the two happened is not told (the answer is
+    the same), so addresses cannot be probed."""
+    check_addition(actor, organisation, role)
+    address = email.strip()
+    account = get_user_model().objects.filter(email__iexact=address).first()
     if account is not None:
-        organisation.memberships.get_or_create(user=account)
+        organisation.memberships.get_or_create(user=account, defaults={"role": role})
+    else:
+        invitations.invite(actor, organisation, address, role)
+
+
+def revoke_invitation(actor: object, invitation: Invitation) -> None:
+    """Owners and admins take an invitation back: its link stops working."""
+    check_addition(actor, invitation.organisation, invitation.role)
+    invitation.delete()
 
 
 @transaction.atomic
