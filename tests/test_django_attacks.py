@@ -20,6 +20,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
@@ -80,6 +81,7 @@ def served_env(project: Path, database_url: str, **extra: str) -> dict[str, str]
         "DATABASE_URL": database_url,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "EMAIL_URL": f"filemail:///{project / 'mail'}",
+        "SITE_URL": "https://site.example",
         **extra,
     }
 
@@ -460,8 +462,36 @@ def test_staff_are_bounded_by_their_organisation_in_the_admin(
         csrf_from="/admin/items/item/add/",
     )
     assert planted.status == 200 and "Select a valid choice" in planted.text
+
+    # Given the organisation permissions, she edits members by the organisation's
+    # rules: not her own role, not without an owner, not another organisation.
+    grant = "import json; from django.contrib.auth.models import Permission; "
+    grant += "from accounts.models import User; u = User.objects.get(username='olga'); "
+    grant += "u.user_permissions.add(*Permission.objects.filter(content_type__app_label"
+    grant += "='organisations')); print(json.dumps(u.organisations.get().pk))"
+    page = (
+        f"/admin/organisations/organisation/{shell(project, database, grant)}/change/"
+    )
+    fields = form_fields(olga.get(page).text)
+    row = next(
+        k for k, v in fields.items() if k.endswith("-user") and v == str(people["olga"])
+    )[: -len("user")]
+    for change, refusal in (
+        ({f"{row}role": "member"}, "Nobody changes their own role"),
+        ({f"{row}DELETE": "on"}, "keeps at least one owner"),
+    ):
+        sent = olga.request("POST", page, form={**fields, **change, "_save": "Save"})
+        assert sent.status == 200 and refusal in sent.text, refusal
+    theirs = f"/admin/organisations/organisation/{people['victor_organisation']}/"
+    renamed = {**fields, "name": "Taken", "_save": "Save"}
+    assert olga.request("POST", f"{theirs}change/", form=renamed).status == 302
+    check = "import json; from organisations.models import Membership, Organisation; "
+    check += "print(json.dumps([Membership.objects.get(user__username='olga').role, "
+    check += "Organisation.objects.filter(name='Taken').exists()]))"
+    assert shell(project, database, check) == ["owner", False]
     print("\nadmin: no self-promotion, no take-over, no planting, counts scoped;")
-    print("a password set in the admin kills the account's API token")
+    print("a password set in the admin kills the account's API token;")
+    print("member edits follow the organisation rules")
 
 
 @pytest.mark.slow
@@ -526,7 +556,7 @@ def test_staff_open_the_admin_only_with_a_second_factor(
 
 @pytest.mark.slow
 def test_organisation_roles_hold_over_the_api(
-    server: tuple[str, dict[str, str]], people: dict[str, int]
+    project: Path, server: tuple[str, dict[str, str]], people: dict[str, int]
 ) -> None:
     """victor probes every organisation's members: a 404 everywhere but his own, so
     ids tell nothing. olga, her organisation's only owner (pat is a member), can
@@ -568,7 +598,35 @@ def test_organisation_roles_hold_over_the_api(
     )
     assert (known.status, known.body) == (unknown.status, unknown.body)
     assert known.status == 202
-    print("\norganisation roles over the API: 404 across, the last owner kept")
+
+    # The unknown address is invited: its mail, sent after the response, links to
+    # SITE_URL (not to the Host asked); the link works until the invitation is revoked.
+    link = invitation_link(project / "mail", "nobody@example.com")
+    assert client.get(link).status == 302
+    assert client.get(link[:-2] + "x/").status == 404
+    invited = json.loads(call("olga", "GET", f"{olgas}/invitations/").body)["results"]
+    assert [i["email"] for i in invited] == ["nobody@example.com"]
+    invitation = f"{olgas}/invitations/{invited[0]['id']}/"
+    assert call("victor", "DELETE", invitation).status == 404
+    assert call("olga", "DELETE", invitation).status == 204
+    assert client.get(link).status == 404
+    print("\norganisation roles over the API: 404 across, the last owner kept;")
+    print("an unknown address invited by mail with a SITE_URL link, revocable")
+
+
+def invitation_link(mail: Path, address: str) -> str:
+    """The path of the invitation link mailed to `address` (waiting up to 10 s:
+    the mail goes out after the response)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in mail.glob("*.log"):
+            text = message.read_text()
+            found = re.search(r"(https?://[^/\s]+)(/invitations/\S+/)", text)
+            if f"To: {address}" in text and found:
+                assert found[1] == "https://site.example", found[0]
+                return found[2]
+        time.sleep(0.1)
+    raise AssertionError(f"no invitation mailed to {address}")
 
 
 @pytest.mark.slow

@@ -61,9 +61,11 @@ TENANT_FILES = {
     "organisations/apps.py",
     "organisations/current.py",
     "organisations/api.py",
+    "organisations/invitations.py",
     "organisations/members.py",
     "organisations/migrations/0001_initial.py",
     "organisations/migrations/0002_owner_role.py",
+    "organisations/migrations/0003_invitation.py",
     "organisations/migrations/__init__.py",
     "organisations/models.py",
     "organisations/pages.py",
@@ -72,7 +74,9 @@ TENANT_FILES = {
     "items/migrations/0002_item_organisation.py",
     "templates/organisations/list.html",
     "templates/organisations/members.html",
+    "tests/test_invitations.py",
     "tests/test_members.py",
+    "tests/test_members_admin.py",
     "tests/test_tenants.py",
 }
 ALWAYS = {

@@ -10,6 +10,8 @@ class OrganisationsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_signed_up
 
+        from .invitations import connect_signals
         from .signup import give_new_users_an_organisation
 
         user_signed_up.connect(give_new_users_an_organisation)
+        connect_signals()
