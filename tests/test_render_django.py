@@ -109,6 +109,7 @@ ALWAYS = {
     "accounts/urls.py",
     "accounts/views.py",
     "config/__init__.py",
+    "config/after_response.py",
     "config/asgi.py",
     "config/context_processors.py",
     "config/observability.py",
@@ -144,7 +145,9 @@ ALWAYS = {
     "templates/items/item_form.html",
     "templates/items/item_list.html",
     "tests/conftest.py",
+    "tests/test_account_mail.py",
     "tests/test_accounts.py",
+    "tests/test_after_response.py",
     "tests/test_content_security_policy.py",
     "tests/test_database.py",
     "tests/test_error_pages.py",
@@ -355,6 +358,10 @@ ACCOUNT_PAGES = {
     "templates/base.html",
     "tests/test_accounts.py",
     "tests/test_two_factor.py",
+    # allauth's mail, sent after the response: only where accounts send mail.
+    "config/after_response.py",
+    "tests/test_account_mail.py",
+    "tests/test_after_response.py",
 }
 
 
@@ -393,5 +400,23 @@ def test_api_only_with_accounts_keeps_only_their_pages(copie: Any, admin: bool) 
     assert "SessionMiddleware" in base and "CsrfViewMiddleware" in base
     assert ('"config.apps.ProjectAdminConfig"' in base) == admin
     assert '"django.contrib.admin"' not in base
+    assert_hand_written(project)
+    assert_ruff_clean(project)
+
+
+def test_with_celery_account_mail_and_invitations_go_through_the_worker(
+    copie: Any,
+) -> None:
+    """No after-response runner where Celery sends the mail: accounts queue the
+    rendered mail (accounts/tasks.py), invitations their own task."""
+    project = render(
+        copie, background_jobs="celery", multi_tenant=True, needs_admin=False
+    )
+    files = files_of(project)
+    assert {"accounts/tasks.py", "organisations/tasks.py"} <= files
+    assert "tests/test_account_mail.py" in files
+    assert not {"config/after_response.py", "tests/test_after_response.py"} & files
+    assert not files_holding(project, "after_response")
+    assert "send_rendered_mail.delay(" in (project / "accounts/adapter.py").read_text()
     assert_hand_written(project)
     assert_ruff_clean(project)
