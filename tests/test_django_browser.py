@@ -27,6 +27,7 @@ from support import chromium_page, gunicorn, render_copie, run, screenshot, totp
 pytestmark = pytest.mark.xdist_group("django_browser")
 
 PASSWORD = "a-long-browser-test-password"
+SITE_URL = "https://shelf.example"  # where links in mail go, whatever Host was asked
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,7 @@ def site(copie_session: Any, postgres_server: str) -> Iterator[tuple[str, Path]]
         "DATABASE_URL": f"{postgres_server}/{name}",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "EMAIL_URL": f"filemail:///{mail}",
+        "SITE_URL": SITE_URL,
     }
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         run([sys.executable, "manage.py", *command, "-v0"], project, env)
@@ -83,11 +85,13 @@ def site(copie_session: Any, postgres_server: str) -> Iterator[tuple[str, Path]]
 
 
 def newest_link(mail: Path, pattern: str) -> str:
-    """The first link matching `pattern` in the newest mail file."""
+    """The path of the first link matching `pattern` in the newest mail file; the
+    link starts with SITE_URL, not with the address the browser used."""
     newest = max(mail.iterdir(), key=lambda p: p.stat().st_mtime)
-    found = re.search(rf"https?://\S*{pattern}\S*", newest.read_text())
+    found = re.search(rf"(https?://[^/\s]+)(\S*{pattern}\S*)", newest.read_text())
     assert found, newest.read_text()
-    return found.group(0)
+    assert found[1] == SITE_URL, found[0]
+    return found[2]
 
 
 def sign_in(page: Any, email: str) -> None:
@@ -115,7 +119,7 @@ def test_sign_up_to_log_out(site: tuple[str, Path]) -> None:
         page.wait_for_url("**/confirm-email/")
         screenshot(page, "django-verification-sent")
 
-        page.goto(newest_link(mail, "/accounts/confirm-email/"))
+        page.goto(base + newest_link(mail, "/accounts/confirm-email/"))
         page.locator("main").get_by_role("button", name="Confirm").click()
         page.wait_for_url("**/accounts/login/")
 

@@ -112,6 +112,7 @@ ALWAYS = {
     "config/after_response.py",
     "config/asgi.py",
     "config/context_processors.py",
+    "config/links.py",
     "config/observability.py",
     "config/settings/__init__.py",
     "config/settings/base.py",
@@ -358,8 +359,10 @@ ACCOUNT_PAGES = {
     "templates/base.html",
     "tests/test_accounts.py",
     "tests/test_two_factor.py",
-    # allauth's mail, sent after the response: only where accounts send mail.
+    # allauth's mail, sent after the response, its links from SITE_URL: only where
+    # accounts send mail.
     "config/after_response.py",
+    "config/links.py",
     "tests/test_account_mail.py",
     "tests/test_after_response.py",
 }
